@@ -1,0 +1,3 @@
+from emci.cli import main
+
+main()

@@ -1,0 +1,137 @@
+"""Building a plan: each recipe in a child process with its own log, in DAG order."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from emci import scheduler
+from emci.channels import ChannelIndex
+from emci.graph import RecipeGraph
+from emci.publish import publish
+from emci.recipes import Recipe
+from emci.scheduler import BUILT, EXISTED, FAILED, TaskResult
+from emci.settings import Settings
+from emci.sources import Mirror, stage_recipe
+
+log = logging.getLogger(__name__)
+
+LOG_TAIL_LINES = 40
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    jobs: int = 1
+    skip_existing: bool = False
+
+
+@dataclass
+class BuildReport:
+    results: list[TaskResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(result.ok for result in self.results)
+
+    def table(self) -> str:
+        rows = [("recipe", "status", "time", "log")]
+        for r in sorted(self.results, key=lambda r: (r.status, r.name)):
+            rows.append((r.name, r.status, f"{r.seconds:.0f}s" if r.seconds else "-",
+                         str(r.log) if r.log and r.status == FAILED else r.message or ""))
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+                 for row in rows]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        counts = {s: sum(r.status == s for r in self.results) for s in
+                  (BUILT, EXISTED, FAILED, scheduler.SKIPPED)}
+        lines.append(
+            f"built {counts[BUILT]}, already existed {counts[EXISTED]}, failed {counts[FAILED]}, "
+            f"skipped because a dependency failed {counts[scheduler.SKIPPED]}"
+        )
+        return "\n".join(lines)
+
+
+class RecipeBuilder:
+    """Builds one recipe: stage it, run the worker, publish its packages into output/."""
+
+    def __init__(self, settings: Settings, recipes: dict[str, Recipe], options: BuildOptions):
+        self.settings = settings
+        self.recipes = recipes
+        self.options = options
+        self.mirror = Mirror(settings.mirror)
+
+    def __call__(self, name: str) -> TaskResult:
+        recipe = self.recipes[name]
+        if self.options.skip_existing:
+            index = ChannelIndex.load(self.settings.build_channels(),
+                                      [o.name for o in recipe.outputs])
+            if all(index.has_output(output) for output in recipe.outputs):
+                return TaskResult(name, EXISTED, message="all packages already exist")
+        self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.settings.logs_dir / f"{name}.log"
+        stage = self.settings.build / "stage" / name
+        staged_yaml = stage_recipe(recipe, self.mirror, self.settings.build / "recipes")
+        command = [
+            sys.executable, "-m", "emci.worker", str(staged_yaml),
+            "--target-platform", recipe.target_platform,
+            "--variant-config", str(self.settings.variant_config),
+            "--stage-output", str(stage),
+        ]
+        for channel in self.settings.build_channels():
+            command += ["--channel", channel]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.setdefault("NODE_PATH", "/usr/share/nodejs")
+        start = scheduler.now()
+        with log_path.open("w") as handle:
+            done = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, env=env,
+                                  stdin=subprocess.DEVNULL, check=False)
+        seconds = scheduler.now() - start
+        if done.returncode != 0:
+            return TaskResult(name, FAILED, seconds, log_path, message=last_line(log_path))
+        publish(stage, self.settings.output)
+        shutil.rmtree(stage, ignore_errors=True)
+        return TaskResult(name, BUILT, seconds, log_path)
+
+
+def build_plan(
+    settings: Settings,
+    graph: RecipeGraph,
+    names: list[str],
+    options: BuildOptions,
+    *,
+    build: Callable[[str], TaskResult] | None = None,
+    on_result: Callable[[TaskResult], None] | None = None,
+) -> BuildReport:
+    subgraph = graph.graph.subgraph(names).copy()
+    weights = scheduler.load_times(settings.times_file)
+    builder = build or RecipeBuilder(settings, graph.recipes, options)
+    results = scheduler.run(subgraph, builder, jobs=options.jobs, weights=weights,
+                            on_result=on_result)
+    if build is None:
+        scheduler.record_times(settings.times_file, results)
+        write_manifest(settings, results)
+    return BuildReport(results)
+
+
+def write_manifest(settings: Settings, results: list[TaskResult]) -> None:
+    """build/last-build.json: what the last build produced (for uploads)."""
+    data = {"results": [{"recipe": r.name, "status": r.status} for r in results]}
+    path = settings.build / "last-build.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1))
+
+
+def last_line(path: Path) -> str:
+    lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

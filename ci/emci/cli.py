@@ -1,0 +1,281 @@
+"""The `emci` command. It parses options, calls library functions, prints, and is the only
+place where errors become exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from emci import logs
+from emci.builder import BuildOptions, BuildReport, build_plan, log_tail
+from emci.drawing import draw
+from emci.errors import EmciError
+from emci.plan import Plan
+from emci.scheduler import FAILED, TaskResult
+from emci.settings import Settings
+from emci.sources import Mirror, fetch
+from emci.workspace import Workspace
+
+log = logging.getLogger("emci")
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    root: Path | None
+    output: Path | None
+
+    def settings(self) -> Settings:
+        return Settings.load(self.root, output=self.output)
+
+
+class Failed(Exception):
+    """Raised after everything was printed, to end with exit code 1."""
+
+
+def _workspace(ctx: click.Context) -> Workspace:
+    workspace = Workspace.load(ctx.obj.settings())
+    for failure in workspace.failures:
+        log.error("%s", failure)
+    return workspace
+
+
+def _finish(workspace: Workspace, problems: bool = False) -> None:
+    if workspace.failures or problems:
+        raise Failed()
+
+
+@click.group()
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False),
+              help="Repository root (default: found from the current directory).")
+@click.option("--output", type=click.Path(path_type=Path, file_okay=False),
+              help="Local channel directory (default: output/).")
+@click.option("-v", "--verbose", is_flag=True)
+@click.pass_context
+def cli(ctx: click.Context, root: Path | None, output: Path | None, verbose: bool) -> None:
+    """CI orchestrator for the emscripten-wasm32 recipes of this repository."""
+    logs.setup(verbose)
+    ctx.obj = GlobalOptions(root, output)
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head")
+@click.option("--with-dependents", is_flag=True, help="Add everything downstream in the DAG.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def changed(ctx: click.Context, base: str, head: str, with_dependents: bool, as_json: bool):
+    """List the recipes touched between the merge base of BASE and HEAD."""
+    workspace = _workspace(ctx)
+    changes = workspace.changes(base, head)
+    names = set(changes.recipes) | set(changes.config_marked)
+    names &= set(workspace.graph.recipes)
+    if with_dependents:
+        names |= workspace.graph.descendants(names)
+    if as_json:
+        click.echo(json.dumps({"recipes": sorted(names), "deleted": sorted(changes.deleted),
+                               "config_keys": sorted(changes.config_keys)}, indent=1))
+    else:
+        for name in sorted(names):
+            click.echo(name)
+        for name in sorted(changes.deleted):
+            click.echo(f"{name} (deleted)")
+    _finish(workspace)
+
+
+def _print_plan(plan: Plan, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(plan.to_json(), indent=1))
+        return
+    if not plan.entries:
+        click.echo("nothing to build")
+    for number, generation in enumerate(plan.generations, 1):
+        click.echo(f"generation {number}:")
+        for name in generation:
+            click.echo(f"  {name}  ({'; '.join(plan.entries[name].reasons)})")
+    for name in plan.deleted:
+        click.echo(f"deleted (not built): {name}")
+
+
+def _report_unsatisfied(plan: Plan) -> bool:
+    for item in plan.unsatisfied:
+        log.error("nothing provides %s", item)
+    return bool(plan.unsatisfied)
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head")
+@click.option("--with-dependents", is_flag=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def plan(ctx: click.Context, base: str, head: str, with_dependents: bool, as_json: bool):
+    """Print the build order for the changes between BASE and HEAD, and why."""
+    workspace = _workspace(ctx)
+    result = workspace.plan_changes(base, head, with_dependents=with_dependents)
+    _print_plan(result, as_json)
+    _finish(workspace, _report_unsatisfied(result))
+
+
+@cli.command()
+@click.argument("refs", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["dot", "json", "mermaid"]), default="dot")
+@click.option("--with-dependents", is_flag=True)
+@click.pass_context
+def graph(ctx: click.Context, refs: tuple[str, ...], fmt: str, with_dependents: bool):
+    """Draw the DAG; with BASE HEAD, only the affected subgraph."""
+    workspace = _workspace(ctx)
+    if len(refs) not in (0, 2):
+        raise click.UsageError("give no refs (whole DAG) or BASE HEAD (affected subgraph)")
+    nodes = None
+    if refs:
+        nodes = workspace.plan_changes(*refs, with_dependents=with_dependents).names
+    sub = workspace.graph.graph if nodes is None else workspace.graph.graph.subgraph(nodes)
+    click.echo(draw(sub, fmt))
+    _finish(workspace)
+
+
+# -- build ----------------------------------------------------------------------------------
+
+
+def _build_options(f):
+    f = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1,
+                     help="Independent recipes to build at once.")(f)
+    f = click.option("--skip-existing", is_flag=True,
+                     help="Skip recipes whose exact packages already exist.")(f)
+    f = click.option("--dry-run", is_flag=True, help="Print the plan, build nothing.")(f)
+    f = click.option("--with-dependents", is_flag=True)(f)
+    return f
+
+
+@cli.group()
+def build() -> None:
+    """Build recipes with rattler-build into the local channel."""
+
+
+def _run_build(workspace: Workspace, result: Plan, jobs: int, skip_existing: bool,
+               dry_run: bool) -> None:
+    _print_plan(result, as_json=False)
+    if _report_unsatisfied(result):
+        log.error("not building: %d requirement(s) cannot be satisfied", len(result.unsatisfied))
+        raise Failed()
+    if dry_run or not result.entries:
+        _finish(workspace)
+        return
+    total = len(result.entries)
+    done: list[TaskResult] = []
+
+    def progress(item: TaskResult) -> None:
+        done.append(item)
+        timing = f" in {item.seconds:.0f}s" if item.seconds else ""
+        suffix = f": {item.message}" if item.message and item.status != "built" else ""
+        log.info("[%d/%d] %s %s%s%s", len(done), total, item.status, item.name, timing, suffix)
+        if item.status == FAILED and item.log and item.log.exists():
+            log.info("---- last lines of %s ----\n%s\n----", item.log, log_tail(item.log))
+
+    options = BuildOptions(jobs=jobs, skip_existing=skip_existing)
+    fetch_for_plan(workspace, result)
+    report: BuildReport = build_plan(workspace.settings, workspace.graph, result.names, options,
+                                     on_result=progress)
+    click.echo(report.table())
+    _finish(workspace, not report.ok)
+
+
+def fetch_for_plan(workspace: Workspace, result: Plan) -> None:
+    """Fill the source mirror for planned recipes; a recipe whose source fails is an error."""
+    mirror = Mirror(workspace.settings.mirror)
+    problems = []
+    for name in result.names:
+        try:
+            fetch(workspace.graph.recipes[name], mirror)
+        except EmciError as exc:
+            problems.append(str(exc))
+    for problem in problems:
+        log.error("%s", problem)
+    if problems:
+        raise Failed()
+
+
+@build.command("changed")
+@click.argument("base")
+@click.argument("head")
+@_build_options
+@click.pass_context
+def build_changed(ctx, base, head, jobs, skip_existing, dry_run, with_dependents):
+    """Build what changed between BASE and HEAD (and what it needs)."""
+    workspace = _workspace(ctx)
+    result = workspace.plan_changes(base, head, with_dependents=with_dependents)
+    _run_build(workspace, result, jobs, skip_existing, dry_run)
+
+
+@build.command("recipes")
+@click.argument("names", nargs=-1, required=True)
+@_build_options
+@click.pass_context
+def build_recipes(ctx, names, jobs, skip_existing, dry_run, with_dependents):
+    """Build the named recipes (and in-tree dependencies not built yet)."""
+    workspace = _workspace(ctx)
+    result = workspace.plan_recipes(list(names), with_dependents=with_dependents)
+    _run_build(workspace, result, jobs, skip_existing, dry_run)
+
+
+@build.command("all")
+@_build_options
+@click.pass_context
+def build_all(ctx, jobs, skip_existing, dry_run, with_dependents):
+    """Build every recipe of the repository into output/ (the main job)."""
+    workspace = _workspace(ctx)
+    result = workspace.plan_recipes(sorted(workspace.graph.recipes), with_dependents=False)
+    _run_build(workspace, result, jobs, skip_existing, dry_run)
+
+
+# -- sources --------------------------------------------------------------------------------
+
+
+@cli.group()
+def sources() -> None:
+    """The content-addressed source mirror."""
+
+
+@sources.command("fetch")
+@click.argument("names", nargs=-1)
+@click.pass_context
+def sources_fetch(ctx: click.Context, names: tuple[str, ...]) -> None:
+    """Fill the mirror for NAMES (default: every recipe)."""
+    workspace = _workspace(ctx)
+    mirror = Mirror(workspace.settings.mirror)
+    problems = False
+    for name in names or sorted(workspace.graph.recipes):
+        recipe = workspace.graph.recipes.get(name)
+        if recipe is None:
+            log.error("no recipe named %r", name)
+            problems = True
+            continue
+        try:
+            for item in fetch(recipe, mirror):
+                log.info("%s: %s (%s)", item.recipe, item.file_name, item.how)
+        except EmciError as exc:
+            log.error("%s", exc)
+            problems = True
+    _finish(workspace, problems)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="emci", standalone_mode=False)
+    except Failed:
+        sys.exit(1)
+    except EmciError as exc:
+        logs.setup()
+        log.error("%s", exc)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(0)

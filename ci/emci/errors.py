@@ -1,0 +1,40 @@
+"""Errors with a message for the user. Only the CLI turns them into exit codes."""
+
+
+class EmciError(Exception):
+    """Base class: `str(error)` is a complete one-line message for the user."""
+
+
+class ConfigError(EmciError):
+    """The repository settings or the variant config are wrong."""
+
+
+class RecipeError(EmciError):
+    """A recipe cannot be read or rendered."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class GraphError(EmciError):
+    """The recipes do not form a buildable DAG (duplicate producers, cycles, missing deps)."""
+
+
+class CycleError(GraphError):
+    def __init__(self, cycle: list[str]) -> None:
+        super().__init__("dependency cycle: " + " -> ".join([*cycle, cycle[0]]))
+        self.cycle = cycle
+
+
+class GitError(EmciError):
+    pass
+
+
+class SourceError(EmciError):
+    """A source cannot be fetched or does not match its sha256."""
+
+
+class BuildError(EmciError):
+    pass

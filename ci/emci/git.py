@@ -1,0 +1,51 @@
+"""Git through one small wrapper: argument lists in, GitError with stderr out."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from emci.errors import GitError
+
+
+@dataclass(frozen=True)
+class Git:
+    repo: Path
+
+    def run(self, *args: str) -> str:
+        command = ["git", "-C", str(self.repo), *args]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}") from exc
+        if done.returncode != 0:
+            stderr = done.stderr.strip().splitlines()
+            raise GitError(f"git {' '.join(args)}: {stderr[-1] if stderr else 'failed'}")
+        return done.stdout
+
+    def merge_base(self, base: str, head: str) -> str:
+        return self.run("merge-base", base, head).strip()
+
+    def changed_files(self, base: str, head: str) -> list[tuple[str, str, str | None]]:
+        """(status letter, path, old path for renames) between two commits."""
+        out = self.run("diff", "--name-status", "-M", "-z", base, head)
+        fields = out.split("\0")
+        changes: list[tuple[str, str, str | None]] = []
+        i = 0
+        while i < len(fields) and fields[i]:
+            status = fields[i][0]
+            if status in "RC":
+                changes.append((status, fields[i + 2], fields[i + 1]))
+                i += 3
+            else:
+                changes.append((status, fields[i + 1], None))
+                i += 2
+        return changes
+
+    def show(self, rev: str, path: str) -> str | None:
+        """A file's content at a revision, or None when it does not exist there."""
+        try:
+            return self.run("show", f"{rev}:{path}")
+        except GitError:
+            return None

@@ -1,0 +1,293 @@
+"""Recipes: discovered on disk, rendered by rattler-build, kept as typed objects.
+
+Every `recipe.yaml` under `recipes/recipes_emscripten/` renders for emscripten-wasm32 (built
+on linux-64); every one under `recipes/recipes/` renders natively for linux-64. Rendering is
+rattler-build's own (py-rattler-build): this module evaluates no Jinja and no selectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import rattler
+from rattler_build import JinjaConfig, PlatformConfig, Stage0Recipe, VariantConfig
+from rattler_build.render import RenderConfig
+
+from emci.errors import ConfigError, RecipeError
+from emci.settings import BUILD_PLATFORM, RECIPE_FOLDERS
+
+REQUIREMENT_KINDS = ("build", "host", "run", "test_build", "test_run")
+# Requirement kinds resolved for the build platform; the others are for the target.
+BUILD_SIDE_KINDS = frozenset({"build", "test_build"})
+
+
+@dataclass(frozen=True, order=True)
+class PackageKey:
+    """A package's identity: a native `python` and a wasm `python` are different packages."""
+
+    subdir: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.subdir}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """Package names a recipe output needs, by kind."""
+
+    build: tuple[str, ...] = ()
+    host: tuple[str, ...] = ()
+    run: tuple[str, ...] = ()
+    test_build: tuple[str, ...] = ()
+    test_run: tuple[str, ...] = ()
+
+    def by_kind(self) -> dict[str, tuple[str, ...]]:
+        return {kind: getattr(self, kind) for kind in REQUIREMENT_KINDS}
+
+
+@dataclass(frozen=True)
+class Output:
+    """One package a recipe produces for one variant."""
+
+    name: str
+    version: str
+    build_string: str
+    subdir: str
+    variant: Mapping[str, str] = field(hash=False, compare=False)
+    requirements: Requirements = field(default_factory=Requirements)
+
+    @property
+    def key(self) -> PackageKey:
+        return PackageKey(self.subdir, self.name)
+
+    @property
+    def filename_stem(self) -> str:
+        return f"{self.name}-{self.version}-{self.build_string}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A URL source of a recipe, as rendered (all its mirror URLs, its sha256)."""
+
+    urls: tuple[str, ...]
+    sha256: str | None
+    file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A rendered recipe: the node type of the DAG."""
+
+    name: str
+    folder: str
+    path: Path
+    target_platform: str
+    outputs: tuple[Output, ...]
+    sources: tuple[Source, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+    @property
+    def build_platform(self) -> str:
+        return BUILD_PLATFORM
+
+    def produced(self) -> set[PackageKey]:
+        return {output.key for output in self.outputs}
+
+    def variant_keys(self) -> set[str]:
+        return {key for output in self.outputs for key in output.variant}
+
+    def needs(self) -> set[PackageKey]:
+        """Every package key this recipe's outputs need, platform-aware."""
+        return {key for key, _kind in self.needs_by_kind()}
+
+    def needs_by_kind(self) -> set[tuple[PackageKey, str]]:
+        result: set[tuple[PackageKey, str]] = set()
+        for output in self.outputs:
+            for kind, names in output.requirements.by_kind().items():
+                subdir = self.build_platform if kind in BUILD_SIDE_KINDS else self.target_platform
+                for name in names:
+                    result.add((PackageKey(subdir, name), kind))
+        return result
+
+
+@dataclass(frozen=True)
+class RecipeTree:
+    """Every recipe of a repository that rendered, and the ones that did not."""
+
+    recipes: dict[str, Recipe]
+    failures: tuple[RecipeError, ...] = ()
+
+
+def discover(recipes_dir: Path) -> list[tuple[str, Path]]:
+    """(folder, recipe.yaml path) for every recipe under the known recipe folders."""
+    found = []
+    for folder in RECIPE_FOLDERS:
+        base = recipes_dir / folder
+        if base.is_dir():
+            found.extend((folder, path) for path in sorted(base.glob("*/recipe.yaml")))
+    return found
+
+
+class Renderer:
+    """Renders recipes with rattler-build against one variant config file."""
+
+    def __init__(self, variant_config: Path) -> None:
+        self.variant_config = variant_config
+        self._variants: dict[str, VariantConfig] = {}
+
+    def platform_config(self, target_platform: str) -> PlatformConfig:
+        return PlatformConfig(
+            target_platform=target_platform,
+            build_platform=BUILD_PLATFORM,
+            host_platform=target_platform,
+        )
+
+    def variants_for(self, target_platform: str) -> VariantConfig:
+        if target_platform not in self._variants:
+            self._variants[target_platform] = load_variant_config(
+                self.variant_config, self.platform_config(target_platform)
+            )
+        return self._variants[target_platform]
+
+    def render(self, folder: str, path: Path) -> Recipe:
+        target = RECIPE_FOLDERS[folder]
+        platform = self.platform_config(target)
+        try:
+            stage0 = Stage0Recipe.from_file(path.resolve())
+            rendered = stage0.render(self.variants_for(target), RenderConfig(platform=platform))
+        except RecipeError:
+            raise
+        except Exception as exc:  # rattler-build raises several types; all mean "bad recipe"
+            raise RecipeError(str(path), one_line(exc)) from exc
+        outputs: list[Output] = []
+        sources: list[Source] = []
+        extra: dict[str, Any] = {}
+        for variant in rendered:
+            data = variant.recipe.to_dict()
+            outputs.append(_output_from(data, variant.variant, target))
+            for source in data.get("source", []) or []:
+                parsed = _source_from(source)
+                if parsed and parsed not in sources:
+                    sources.append(parsed)
+            extra = data.get("extra", extra) or extra
+        return Recipe(
+            name=path.parent.name,
+            folder=folder,
+            path=path,
+            target_platform=target,
+            outputs=tuple(outputs),
+            sources=tuple(sources),
+            extra=extra,
+        )
+
+    def render_tree(self, recipes_dir: Path, only: Iterable[str] | None = None) -> RecipeTree:
+        wanted = set(only) if only is not None else None
+        recipes: dict[str, Recipe] = {}
+        failures: list[RecipeError] = []
+        for folder, path in discover(recipes_dir):
+            name = path.parent.name
+            if wanted is not None and name not in wanted:
+                continue
+            if name in recipes:
+                failures.append(
+                    RecipeError(
+                        str(path),
+                        f"recipe name {name!r} is also used by {recipes[name].path}",
+                    )
+                )
+                continue
+            try:
+                recipes[name] = self.render(folder, path)
+            except RecipeError as exc:
+                failures.append(exc)
+        return RecipeTree(recipes=recipes, failures=tuple(failures))
+
+
+def load_variant_config(path: Path, platform: PlatformConfig) -> VariantConfig:
+    if not path.is_file():
+        return VariantConfig()
+    try:
+        if path.name == "conda_build_config.yaml":
+            return VariantConfig.from_conda_build_config(path, JinjaConfig(platform=platform))
+        return VariantConfig.from_file_with_context(path, JinjaConfig(platform=platform))
+    except Exception as exc:
+        raise ConfigError(f"{path}: {one_line(exc)}") from exc
+
+
+def variant_values(path: Path, target_platform: str) -> dict[str, list[Any]]:
+    """The variant config's values as rattler-build reads them for one target platform."""
+    platform = PlatformConfig(
+        target_platform=target_platform, build_platform=BUILD_PLATFORM, host_platform=target_platform
+    )
+    return load_variant_config(path, platform).to_dict()
+
+
+def one_line(exc: BaseException) -> str:
+    """A one-line reason from an exception whose text may be a multi-line diagnostic."""
+    lines = [line.strip(" │×╭╰─┬┴┼") for line in str(exc).splitlines()]
+    lines = [line for line in lines if line]
+    text = "; ".join(dict.fromkeys(lines)) or type(exc).__name__
+    return text[:400]
+
+
+def requirement_name(entry: Any) -> str | None:
+    """The package name of one rendered requirement (a spec string or a pin)."""
+    if isinstance(entry, str):
+        spec = entry.strip()
+        if not spec or spec.startswith("__"):
+            return None
+        return rattler.MatchSpec(spec).name.normalized
+    if isinstance(entry, Mapping):
+        for pin in ("pin_subpackage", "pin_compatible"):
+            if pin in entry:
+                return str(entry[pin]["name"])
+    return None
+
+
+def _names(entries: Iterable[Any] | None) -> tuple[str, ...]:
+    names = (requirement_name(entry) for entry in entries or ())
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def _output_from(data: Mapping[str, Any], variant: Mapping[str, Any], target: str) -> Output:
+    requirements = data.get("requirements", {}) or {}
+    test_build: list[Any] = []
+    test_run: list[Any] = []
+    for test in data.get("tests", []) or []:
+        test_requirements = test.get("requirements", {}) or {}
+        test_build.extend(test_requirements.get("build", []) or [])
+        test_run.extend(test_requirements.get("run", []) or [])
+        if "python" in test:
+            test_run.append("python")
+    build = data.get("build", {}) or {}
+    subdir = "noarch" if build.get("noarch") else target
+    return Output(
+        name=str(data["package"]["name"]),
+        version=str(data["package"]["version"]),
+        build_string=str(build.get("string", "")),
+        subdir=subdir,
+        variant={k: str(v) for k, v in variant.items() if k != "target_platform"},
+        requirements=Requirements(
+            build=_names(requirements.get("build")),
+            host=_names(requirements.get("host")),
+            run=_names(requirements.get("run")),
+            test_build=_names(test_build),
+            test_run=_names(test_run),
+        ),
+    )
+
+
+def _source_from(source: Mapping[str, Any]) -> Source | None:
+    url = source.get("url")
+    if not url:
+        return None
+    urls = tuple(url) if isinstance(url, list) else (str(url),)
+    return Source(urls=urls, sha256=source.get("sha256"), file_name=source.get("file_name"))

@@ -1,0 +1,164 @@
+"""A ready-queue scheduler for building a DAG with N workers.
+
+A recipe enters the ready queue when its count of unfinished dependencies reaches zero;
+the queue hands out the highest priority first, where priority is the longest remaining
+path to a sink weighted by (recorded or estimated) build times, so the critical path
+starts early. A failure marks every descendant skipped; unrelated work goes on. Results
+come back through one queue. `simulate` drives the same queue on a virtual clock.
+"""
+
+from __future__ import annotations
+
+import heapq
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+DEFAULT_WEIGHT = 60.0  # seconds assumed for a recipe with no recorded build time
+
+BUILT, EXISTED, FAILED, SKIPPED = "built", "existed", "failed", "skipped"
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    name: str
+    status: str
+    seconds: float = 0.0
+    log: Path | None = None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (BUILT, EXISTED)
+
+
+def critical_path_priority(graph: nx.DiGraph, weights: Mapping[str, float]) -> dict[str, float]:
+    """Each node's weight plus the heaviest path below it."""
+    priority: dict[str, float] = {}
+    for node in reversed(list(nx.topological_sort(graph))):
+        below = max((priority[child] for child in graph.successors(node)), default=0.0)
+        priority[node] = weights.get(node, DEFAULT_WEIGHT) + below
+    return priority
+
+
+class ReadyQueue:
+    """Bookkeeping of which nodes may start; no threads, no clock."""
+
+    def __init__(self, graph: nx.DiGraph, weights: Mapping[str, float]) -> None:
+        self.graph = graph
+        self.priority = critical_path_priority(graph, weights)
+        self.waiting = {node: graph.in_degree(node) for node in graph}
+        self.skipped: set[str] = set()
+        self._heap: list[tuple[float, str]] = []
+        for node, count in self.waiting.items():
+            if count == 0:
+                heapq.heappush(self._heap, (-self.priority[node], node))
+
+    def pop(self) -> str | None:
+        return heapq.heappop(self._heap)[1] if self._heap else None
+
+    def __bool__(self) -> bool:
+        return bool(self._heap)
+
+    def finish(self, node: str, ok: bool) -> list[str]:
+        """Record a finished node; returns the nodes newly skipped because of it."""
+        if not ok:
+            newly = sorted(nx.descendants(self.graph, node) - self.skipped)
+            self.skipped.update(newly)
+            return newly
+        for child in self.graph.successors(node):
+            self.waiting[child] -= 1
+            if self.waiting[child] == 0 and child not in self.skipped:
+                heapq.heappush(self._heap, (-self.priority[child], child))
+        return []
+
+
+def run(
+    graph: nx.DiGraph,
+    build: Callable[[str], TaskResult],
+    *,
+    jobs: int = 1,
+    weights: Mapping[str, float] | None = None,
+    on_result: Callable[[TaskResult], None] | None = None,
+) -> list[TaskResult]:
+    """Build every node of `graph` with up to `jobs` concurrent calls of `build`."""
+    ready = ReadyQueue(graph, weights or {})
+    results: list[TaskResult] = []
+    finished: queue.Queue[TaskResult] = queue.Queue()
+    running = 0
+
+    def worker(node: str) -> None:
+        try:
+            result = build(node)
+        except Exception as exc:  # a crash in one build must not stop the others
+            result = TaskResult(node, FAILED, message=f"{type(exc).__name__}: {exc}")
+        finished.put(result)
+
+    def report(result: TaskResult) -> None:
+        results.append(result)
+        if on_result:
+            on_result(result)
+
+    while True:
+        while running < max(1, jobs) and ready:
+            node = ready.pop()
+            threading.Thread(target=worker, args=(node,), daemon=True).start()
+            running += 1
+        if running == 0:
+            break
+        result = finished.get()
+        running -= 1
+        report(result)
+        for node in ready.finish(result.name, result.ok):
+            report(TaskResult(node, SKIPPED, message=f"dependency {result.name} failed"))
+    return results
+
+
+def simulate(
+    graph: nx.DiGraph,
+    durations: Mapping[str, float],
+    *,
+    jobs: int,
+    weights: Mapping[str, float] | None = None,
+) -> float:
+    """The makespan of building `graph` with `jobs` workers on a virtual clock."""
+    ready = ReadyQueue(graph, durations if weights is None else weights)
+    clock = 0.0
+    in_flight: list[tuple[float, str]] = []
+    while ready or in_flight:
+        while len(in_flight) < jobs and ready:
+            node = ready.pop()
+            heapq.heappush(in_flight, (clock + durations[node], node))
+        clock, node = heapq.heappop(in_flight)
+        ready.finish(node, True)
+    return clock
+
+
+def load_times(path: Path) -> dict[str, float]:
+    import json
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in data.items() if isinstance(v, (int, float))}
+
+
+def record_times(path: Path, results: list[TaskResult]) -> None:
+    import json
+
+    times = load_times(path)
+    times.update({r.name: round(r.seconds, 2) for r in results if r.status == BUILT})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(times, indent=1, sort_keys=True))
+    tmp.replace(path)
+
+
+def now() -> float:
+    return time.monotonic()

@@ -1,0 +1,256 @@
+"""Sources that build offline: a content-addressed mirror and the providers that fill it.
+
+The mirror is a directory keyed by sha256: `<mirror>/<sha256>/<file name>`. Before a build,
+`stage_recipe` copies the recipe folder under `build/` and, for every URL source whose
+sha256 is in the mirror, puts the mirror's `file://` URL first in that source's URL list
+(rattler-build tries a list of URLs in order and checks the sha256 either way). Recipes in
+the repository are never edited.
+
+`fetch` fills the mirror: from the recipe's URL when it is reachable, else through a
+provider declared in the recipe's `extra.sources`:
+
+    extra:
+      sources:
+        debian: zlib            # Debian source package, via `apt-get source --download-only`
+        pypi: PyYAML==6.0.2     # PyPI sdist, via `pip download --no-binary :all:`
+
+A file is kept only when its sha256 matches the recipe's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from emci.errors import SourceError
+from emci.recipes import Recipe, Source
+
+log = logging.getLogger(__name__)
+
+URL_TIMEOUT = 20
+
+
+@dataclass(frozen=True)
+class Mirror:
+    root: Path
+
+    def path_for(self, sha256: str, file_name: str) -> Path:
+        return self.root / sha256.lower() / file_name
+
+    def lookup(self, sha256: str | None) -> Path | None:
+        if not sha256:
+            return None
+        folder = self.root / sha256.lower()
+        if folder.is_dir():
+            for candidate in sorted(folder.iterdir()):
+                if candidate.is_file() and not candidate.name.startswith("."):
+                    return candidate
+        return None
+
+    def add(self, recipe: str, source: Source, downloaded: Path) -> Path:
+        """Move a downloaded file into the mirror after checking its sha256."""
+        actual = sha256_of(downloaded)
+        expected = (source.sha256 or "").lower()
+        if actual != expected:
+            raise SourceError(
+                f"{recipe}: sha256 mismatch for {file_name_of(source)}: "
+                f"expected {expected}, got {actual}"
+            )
+        target = self.path_for(expected, file_name_of(source))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(downloaded, tmp)
+        tmp.replace(target)
+        return target
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_name_of(source: Source) -> str:
+    if source.file_name:
+        return source.file_name
+    return PurePosixPath(source.urls[0].split("?")[0]).name or "source"
+
+
+# -- staging ---------------------------------------------------------------------------------
+
+
+def stage_recipe(recipe: Recipe, mirror: Mirror, stage_root: Path) -> Path:
+    """A copy of the recipe folder whose URL sources try the mirror first; returns its yaml."""
+    target = stage_root / recipe.name
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(recipe.directory, target)
+    staged = target / recipe.path.name
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    data = yaml.load(staged.read_text())
+    if _point_sources_at_mirror(data, mirror):
+        with staged.open("w") as handle:
+            yaml.dump(data, handle)
+    return staged
+
+
+def _point_sources_at_mirror(data: Any, mirror: Mirror) -> bool:
+    changed = False
+    containers = []
+    if isinstance(data, Mapping):
+        containers.append(data.get("source"))
+        for output in data.get("outputs", []) or []:
+            if isinstance(output, Mapping):
+                containers.append(output.get("source"))
+    for container in containers:
+        entries = container if isinstance(container, list) else [container]
+        for entry in entries:
+            if not isinstance(entry, Mapping) or "url" not in entry:
+                continue
+            local = mirror.lookup(str(entry.get("sha256", "")))
+            if local is None:
+                continue
+            urls = entry["url"] if isinstance(entry["url"], list) else [entry["url"]]
+            entry["url"] = [local.resolve().as_uri(), *urls]
+            if "file_name" not in entry:
+                entry["file_name"] = local.name
+            changed = True
+    return changed
+
+
+# -- fetching --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    recipe: str
+    file_name: str
+    how: str  # "mirror" (already there), "url", "debian", "pypi"
+
+
+def fetch(recipe: Recipe, mirror: Mirror) -> list[FetchResult]:
+    """Make sure every URL source of `recipe` is in the mirror."""
+    results = []
+    for source in recipe.sources:
+        if not source.sha256:
+            raise SourceError(f"{recipe.path}: source {source.urls[0]} has no sha256")
+        if mirror.lookup(source.sha256):
+            results.append(FetchResult(recipe.name, file_name_of(source), "mirror"))
+            continue
+        results.append(_fetch_one(recipe, source, mirror))
+    return results
+
+
+def _fetch_one(recipe: Recipe, source: Source, mirror: Mirror) -> FetchResult:
+    errors = []
+    with tempfile.TemporaryDirectory(prefix="emci-fetch-") as tmp:
+        for url in source.urls:
+            try:
+                downloaded = _download(url, Path(tmp) / file_name_of(source))
+            except (OSError, urllib.error.URLError) as exc:
+                errors.append(f"{url}: {exc}")
+                continue
+            mirror.add(recipe.name, source, downloaded)
+            return FetchResult(recipe.name, file_name_of(source), "url")
+        providers = (recipe.extra or {}).get("sources", {}) or {}
+        for kind, spec in providers.items():
+            provider = PROVIDERS.get(kind)
+            if provider is None:
+                raise SourceError(
+                    f"{recipe.path}: extra.sources.{kind}: unknown provider "
+                    f"(known: {', '.join(sorted(PROVIDERS))})"
+                )
+            folder = Path(tmp) / kind
+            folder.mkdir()
+            try:
+                candidates = provider(str(spec), folder)
+            except SourceError as exc:
+                errors.append(str(exc))
+                continue
+            match = _matching(candidates, source.sha256 or "")
+            if match is None:
+                names = ", ".join(p.name for p in candidates) or "no files"
+                errors.append(f"{kind} {spec}: none of {names} has sha256 {source.sha256}")
+                continue
+            mirror.add(recipe.name, source, match)
+            return FetchResult(recipe.name, file_name_of(source), kind)
+    detail = "; ".join(errors) if errors else "no URL and no provider in extra.sources"
+    raise SourceError(f"{recipe.path}: cannot fetch {file_name_of(source)}: {detail}")
+
+
+def _matching(candidates: list[Path], sha256: str) -> Path | None:
+    for candidate in candidates:
+        if sha256_of(candidate) == sha256.lower():
+            return candidate
+    return None
+
+
+def _download(url: str, target: Path) -> Path:
+    if url.startswith("file://"):
+        shutil.copyfile(urllib.request.url2pathname(url[len("file://") :]), target)
+        return target
+    with urllib.request.urlopen(url, timeout=URL_TIMEOUT) as response, target.open("wb") as out:
+        shutil.copyfileobj(response, out)
+    return target
+
+
+def _run(command: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> None:
+    done = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, check=False, env=env
+    )
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"]
+        raise SourceError(f"{' '.join(command[:3])}: {tail[0]}")
+
+
+def debian_source(package: str, folder: Path) -> list[Path]:
+    """Files of a Debian source package, using the machine's apt sources as deb-src."""
+    state = folder / ".apt"
+    parts = state / "sources.list.d"
+    lists = state / "lists"
+    (lists / "partial").mkdir(parents=True)
+    parts.mkdir(parents=True)
+    for source_file in sorted(Path("/etc/apt/sources.list.d").glob("*.sources")):
+        text = source_file.read_text().replace("Types: deb\n", "Types: deb-src\n")
+        (parts / source_file.name).write_text(text)
+    legacy = Path("/etc/apt/sources.list")
+    if legacy.is_file():
+        lines = [ln.replace("deb ", "deb-src ", 1) for ln in legacy.read_text().splitlines()
+                 if ln.startswith("deb ")]
+        (parts / "legacy.list").write_text("\n".join(lines) + "\n")
+    options = [
+        "-o", "Dir::Etc::SourceList=/dev/null",
+        "-o", f"Dir::Etc::SourceParts={parts}",
+        "-o", f"Dir::State::Lists={lists}",
+        "-o", "APT::Sandbox::User=root",
+    ]
+    _run(["apt-get", *options, "update", "-qq"], folder)
+    _run(["apt-get", *options, "source", "--download-only", package], folder)
+    return sorted(p for p in folder.iterdir() if p.is_file())
+
+
+def pypi_sdist(requirement: str, folder: Path) -> list[Path]:
+    """A PyPI sdist, through pip (whatever index pip is configured with)."""
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+               "--no-build-isolation", "-d", str(folder), requirement]
+    _run(command, folder, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    return sorted(p for p in folder.iterdir() if p.is_file())
+
+
+PROVIDERS = {"debian": debian_source, "pypi": pypi_sdist}
