@@ -15,7 +15,7 @@ from pathlib import Path
 from emci import scheduler
 from emci.channels import ChannelIndex
 from emci.graph import RecipeGraph
-from emci.publish import publish
+from emci.publish import ensure_channel, publish
 from emci.recipes import Recipe
 from emci.scheduler import BUILT, EXISTED, FAILED, TaskResult
 from emci.settings import Settings
@@ -86,7 +86,11 @@ class RecipeBuilder:
         ]
         for channel in self.settings.build_channels():
             command += ["--channel", channel]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # A fresh package cache per build: a rebuilt package keeps its file name, and a
+        # shared cache would hand tests the previous build's contents.
+        cache = self.settings.build / "cache" / name
+        shutil.rmtree(cache, ignore_errors=True)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "RATTLER_CACHE_DIR": str(cache)}
         env.setdefault("NODE_PATH", "/usr/share/nodejs")
         start = scheduler.now()
         with log_path.open("w") as handle:
@@ -97,6 +101,7 @@ class RecipeBuilder:
             return TaskResult(name, FAILED, seconds, log_path, message=last_line(log_path))
         publish(stage, self.settings.output)
         shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
         return TaskResult(name, BUILT, seconds, log_path)
 
 
@@ -110,6 +115,8 @@ def build_plan(
     on_result: Callable[[TaskResult], None] | None = None,
 ) -> BuildReport:
     subgraph = graph.graph.subgraph(names).copy()
+    if build is None:
+        ensure_channel(settings.output)
     weights = scheduler.load_times(settings.times_file)
     builder = build or RecipeBuilder(settings, graph.recipes, options)
     results = scheduler.run(subgraph, builder, jobs=options.jobs, weights=weights,

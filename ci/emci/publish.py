@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import filecmp
 import os
 import shutil
 import threading
@@ -16,19 +17,34 @@ _channel_lock = threading.Lock()
 def publish(stage: Path, channel: Path) -> list[Path]:
     """Copy the stage's packages into `channel/<subdir>/` atomically, then re-index."""
     added = []
+    replaced = False
     with _channel_lock:
         for package in sorted(stage.glob("*/*.conda")):
             subdir = channel / package.parent.name
             subdir.mkdir(parents=True, exist_ok=True)
             target = subdir / package.name
+            if target.exists():
+                if filecmp.cmp(package, target, shallow=False):
+                    continue
+                # A local rebuild under the same file name (a recipe edited without a
+                # build-number bump). The indexer keeps entries of known file names, so
+                # the whole channel is re-indexed below.
+                replaced = True
             tmp = subdir / f".{package.name}.{os.getpid()}.tmp"
             shutil.copyfile(package, tmp)
             tmp.replace(target)
             added.append(target)
-        index_channel(channel)
+        index_channel(channel, force=replaced)
     return added
 
 
-def index_channel(channel: Path) -> None:
+def index_channel(channel: Path, force: bool = False) -> None:
     (channel / "noarch").mkdir(parents=True, exist_ok=True)
-    asyncio.run(index_fs(channel, write_shards=False))
+    asyncio.run(index_fs(channel, write_shards=False, force=force))
+
+
+def ensure_channel(channel: Path) -> None:
+    """An empty but valid channel (conda clients need noarch/repodata.json)."""
+    if not (channel / "noarch" / "repodata.json").is_file():
+        with _channel_lock:
+            index_channel(channel)

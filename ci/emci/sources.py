@@ -127,9 +127,8 @@ def _point_sources_at_mirror(data: Any, mirror: Mirror) -> bool:
             if local is None:
                 continue
             urls = entry["url"] if isinstance(entry["url"], list) else [entry["url"]]
+            # The mirror keeps the URL's file name, so the archive type is still known.
             entry["url"] = [local.resolve().as_uri(), *urls]
-            if "file_name" not in entry:
-                entry["file_name"] = local.name
             changed = True
     return changed
 

@@ -91,6 +91,8 @@ def test(stage: Path, channels: list[str]) -> int:
                     index, channel=[str(stage), *channels], progress_callback=_LogCallback()
                 )
                 ok = result.success
+                if not ok and result.output:
+                    print(f"error: {result.output[-1].strip()}", flush=True)
             except Exception as exc:
                 print(f"error: {exc}", flush=True)
                 ok = False

@@ -26,6 +26,8 @@ export CXXFLAGS="-O2 -fPIC ${CXXFLAGS:-}"
 export LDFLAGS="${LDFLAGS:-}"
 # Flags for linking a side module (a shared library dlopen-ed by a MAIN_MODULE).
 export EM_SIDE_MODULE_LDFLAGS="-sSIDE_MODULE=1 -sWASM_BIGINT"
+# ... and for the main module that loads them (both sides must agree on WASM_BIGINT).
+export EM_MAIN_MODULE_LDFLAGS="-sMAIN_MODULE=1 -sWASM_BIGINT"
 # Programs built for Node run with this (Node 20 and Emscripten 3.1.6 disagree on fetch).
 export EM_NODE="node --no-experimental-fetch"
 export CMAKE_ARGS="-DCMAKE_TOOLCHAIN_FILE=${EMSCRIPTEN_ROOT}/cmake/Modules/Platform/Emscripten.cmake -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=${PREFIX:-} -DCMAKE_PREFIX_PATH=${PREFIX:-} -DCMAKE_FIND_ROOT_PATH=${PREFIX:-} -DCMAKE_INSTALL_LIBDIR=lib"
