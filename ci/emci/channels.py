@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rattler import Channel, Gateway, Platform
+from rattler import Channel, Gateway, Subdir
 
 from emci.recipes import Output, PackageKey
 
@@ -70,7 +70,7 @@ def _is_local(channel: str) -> bool:
 
 async def _query(channel: str, names: list[str]) -> set[PackageId]:
     gateway = Gateway()
-    platforms = [Platform(subdir) for subdir in SUBDIRS]
+    platforms = [Subdir(subdir) for subdir in SUBDIRS]
     found: set[PackageId] = set()
     for records in await gateway.query([Channel(channel)], platforms, names, recursive=False):
         for record in records:

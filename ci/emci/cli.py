@@ -103,7 +103,7 @@ def _print_plan(plan: Plan, as_json: bool) -> None:
 
 def _report_unsatisfied(plan: Plan) -> bool:
     for item in plan.unsatisfied:
-        log.error("nothing provides %s", item)
+        log.error("%s", item)
     return bool(plan.unsatisfied)
 
 

@@ -24,7 +24,10 @@ class Unsatisfied:
     package: PackageKey
 
     def __str__(self) -> str:
-        return f"{self.recipe}: {self.kind} requirement {self.package.name!r} ({self.package.subdir})"
+        return (
+            f"{self.recipe}: {self.kind} requirement {self.package.name!r} "
+            f"({self.package.subdir}) is produced by no recipe and no configured channel"
+        )
 
 
 @dataclass

@@ -165,7 +165,7 @@ def _fetch_one(recipe: Recipe, source: Source, mirror: Mirror) -> FetchResult:
             except (OSError, urllib.error.URLError) as exc:
                 errors.append(f"{url}: {exc}")
                 continue
-            mirror.add(recipe.name, source, downloaded)
+            mirror.add(str(recipe.path), source, downloaded)
             return FetchResult(recipe.name, file_name_of(source), "url")
         providers = (recipe.extra or {}).get("sources", {}) or {}
         for kind, spec in providers.items():
@@ -184,10 +184,17 @@ def _fetch_one(recipe: Recipe, source: Source, mirror: Mirror) -> FetchResult:
                 continue
             match = _matching(candidates, source.sha256 or "")
             if match is None:
+                same_name = [p for p in candidates if p.name == file_name_of(source)]
+                if same_name:
+                    raise SourceError(
+                        f"{recipe.path}: sha256 mismatch for {same_name[0].name} "
+                        f"(from {kind} {spec}): expected {source.sha256}, "
+                        f"got {sha256_of(same_name[0])}"
+                    )
                 names = ", ".join(p.name for p in candidates) or "no files"
                 errors.append(f"{kind} {spec}: none of {names} has sha256 {source.sha256}")
                 continue
-            mirror.add(recipe.name, source, match)
+            mirror.add(str(recipe.path), source, match)
             return FetchResult(recipe.name, file_name_of(source), kind)
     detail = "; ".join(errors) if errors else "no URL and no provider in extra.sources"
     raise SourceError(f"{recipe.path}: cannot fetch {file_name_of(source)}: {detail}")

@@ -1,0 +1,118 @@
+"""Shared helpers: small recipe repositories made in tmp dirs, as real git repositories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+PYPROJECT = """\
+[tool.emci]
+output = "output"
+build = "build"
+
+[tool.emci.channels]
+local = []
+"""
+
+CONFIG = """\
+c_compiler:                    # [target_platform == "emscripten-wasm32"]
+  - emscripten                 # [target_platform == "emscripten-wasm32"]
+c_compiler_version:            # [target_platform == "emscripten-wasm32"]
+  - 3.1.6                      # [target_platform == "emscripten-wasm32"]
+python:
+  - "3.11"
+"""
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "emci tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+    "GIT_COMMITTER_NAME": "emci tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def recipe_text(name: str, *, version: str = "1.0", build: list[str] | None = None,
+                host: list[str] | None = None, run: list[str] | None = None,
+                number: int = 0, extra: str = "") -> str:
+    """A small single-output recipe."""
+    lines = [
+        "package:",
+        f"  name: {name}",
+        f'  version: "{version}"',
+        "build:",
+        f"  number: {number}",
+        "  script:",
+        "    - echo building",
+        "requirements:",
+    ]
+    for kind, items in (("build", build), ("host", host), ("run", run)):
+        if items:
+            lines.append(f"  {kind}:")
+            lines += [f"    - {item}" for item in items]
+    if not (build or host or run):
+        lines.append("  build: []")
+    text = "\n".join(lines) + "\n"
+    return text + textwrap.dedent(extra)
+
+
+class Repo:
+    """A recipe repository in a tmp dir, with git."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "pyproject.toml").write_text(PYPROJECT)
+        (root / "conda_build_config.yaml").write_text(CONFIG)
+        (root / "recipes" / "recipes_emscripten").mkdir(parents=True)
+        (root / "recipes" / "recipes").mkdir(parents=True)
+        self.git("init", "-q", "-b", "main")
+
+    def git(self, *args: str) -> str:
+        done = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True,
+                              text=True, check=True, env={**os.environ, **GIT_ENV})
+        return done.stdout
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
+    def recipe(self, name: str, text: str, folder: str = "recipes_emscripten") -> Path:
+        return self.write(f"recipes/{folder}/{name}/recipe.yaml", text)
+
+    def remove(self, relative: str) -> None:
+        path = self.root / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+    def commit(self, message: str = "change") -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    return Repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def settings_for():
+    from emci.settings import Settings
+
+    def make(repo: Repo) -> Settings:
+        return Settings.load(repo.root)
+
+    return make

@@ -1,0 +1,115 @@
+"""`changed` and `plan` on real git repositories made in tmp dirs."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Repo, recipe_text
+
+from emci.channels import ChannelIndex
+from emci.errors import GitError, GraphError
+from emci.workspace import Workspace
+
+
+@pytest.fixture
+def chain(repo: Repo) -> Repo:
+    """zlib <- libpng <- app, plus an unrelated bzip2, committed on main."""
+    repo.recipe("zlib", recipe_text("zlib"))
+    repo.recipe("bzip2", recipe_text("bzip2"))
+    repo.recipe("libpng", recipe_text("libpng", host=["zlib"]))
+    repo.recipe("app", recipe_text("app", host=["libpng"]))
+    repo.commit("initial")
+    repo.git("checkout", "-q", "-b", "topic")
+    return repo
+
+
+def workspace(repo: Repo, settings_for) -> Workspace:
+    return Workspace.load(settings_for(repo))
+
+
+def test_modified_recipe(chain: Repo, settings_for):
+    chain.recipe("zlib", recipe_text("zlib", number=1))
+    chain.commit()
+    changes = workspace(chain, settings_for).changes("main", "HEAD")
+    assert changes.recipes == {"zlib"} and changes.deleted == frozenset()
+
+
+def test_changes_are_measured_from_the_merge_base(chain: Repo, settings_for):
+    chain.write("recipes/recipes_emscripten/bzip2/build.sh", "echo new\n")
+    chain.commit()
+    chain.git("checkout", "-q", "main")
+    chain.recipe("zlib", recipe_text("zlib", number=5))  # a change on main only
+    chain.commit()
+    chain.git("checkout", "-q", "topic")
+    changes = workspace(chain, settings_for).changes("main", "HEAD")
+    assert changes.recipes == {"bzip2"}
+
+
+def test_added_deleted_and_renamed(chain: Repo, settings_for):
+    chain.recipe("xz", recipe_text("xz"))
+    chain.remove("recipes/recipes_emscripten/bzip2")
+    chain.git("add", "-A")
+    chain.git("mv", "recipes/recipes_emscripten/app", "recipes/recipes_emscripten/app2")
+    chain.commit()
+    changes = workspace(chain, settings_for).changes("main", "HEAD")
+    assert changes.recipes == {"xz", "app2"}
+    assert changes.deleted == {"bzip2", "app"}
+
+
+def test_deleted_recipe_still_needed_is_an_error(chain: Repo, settings_for):
+    chain.remove("recipes/recipes_emscripten/zlib")
+    chain.commit()
+    ws = workspace(chain, settings_for)
+    with pytest.raises(GraphError, match="produced by deleted recipe 'zlib'"):
+        ws.plan_changes("main", "HEAD", with_dependents=False)
+
+
+def test_config_change_marks_recipes_using_the_key(chain: Repo, settings_for):
+    chain.recipe("ext", recipe_text("ext", build=['${{ compiler("c") }}']))
+    chain.recipe("pyext", recipe_text("pyext", host=["python ${{ python }}.*"]))
+    chain.commit()
+    chain.git("checkout", "-q", "-B", "main")
+    chain.git("checkout", "-q", "-b", "bump-config")
+    config = chain.root / "conda_build_config.yaml"
+    config.write_text(config.read_text().replace('"3.11"', '"3.12"'))
+    chain.commit()
+    changes = workspace(chain, settings_for).changes("main", "HEAD")
+    assert changes.config_keys == {"python"}
+    assert changes.config_marked == {"pyext": ("python",)}
+    assert changes.recipes == frozenset()
+
+
+def test_plan_reasons_with_dependents(chain: Repo, settings_for):
+    chain.recipe("zlib", recipe_text("zlib", number=1))
+    chain.commit()
+    ws = workspace(chain, settings_for)
+    plan = ws.plan_changes("main", "HEAD", with_dependents=False)
+    assert plan.names == ["zlib"]
+    plan = ws.plan_changes("main", "HEAD", with_dependents=True)
+    assert plan.generations == [["zlib"], ["libpng"], ["app"]]
+    assert plan.entries["zlib"].reasons == ("changed",)
+    assert plan.entries["app"].reasons == ("dependent of zlib",)
+
+
+def test_plan_adds_needed_dependencies_not_built_yet(chain: Repo, settings_for):
+    chain.recipe("app", recipe_text("app", host=["libpng"], number=2))
+    chain.commit()
+    ws = workspace(chain, settings_for)
+    plan = ws.plan_changes("main", "HEAD", with_dependents=False)
+    assert plan.generations == [["zlib"], ["libpng"], ["app"]]
+    assert plan.entries["libpng"].reasons == ("needed by app",)
+    # once every dependency exists in a channel, only the change is planned
+    existing = ChannelIndex()
+    from emci.channels import PackageId
+
+    for recipe in ws.graph.recipes.values():
+        for o in recipe.outputs:
+            existing.packages.add(PackageId(o.subdir, o.name, o.version, o.build_string))
+    from emci.plan import plan_from_changes
+
+    plan = plan_from_changes(ws.graph, ws.changes("main", "HEAD"), existing)
+    assert plan.names == ["app"]
+
+
+def test_unknown_ref_is_a_git_error(chain: Repo, settings_for):
+    with pytest.raises(GitError, match="no-such-branch"):
+        workspace(chain, settings_for).changes("no-such-branch", "HEAD")

@@ -1,0 +1,101 @@
+"""Rendering through rattler-build: outputs, variants, requirements by kind, failures."""
+
+from __future__ import annotations
+
+from conftest import Repo, recipe_text
+
+from emci.recipes import PackageKey, Renderer
+
+
+def render_tree(repo: Repo):
+    return Renderer(repo.root / "conda_build_config.yaml").render_tree(repo.root / "recipes")
+
+
+def test_single_output_with_compiler_and_selector(repo: Repo):
+    repo.recipe("zlib", recipe_text("zlib", build=['${{ compiler("c") }}']) + """\
+tests:
+  - script: [echo ok]
+    requirements:
+      build: [cmake]
+      run:
+        - if: target_platform == "emscripten-wasm32"
+          then: nodejs
+""")
+    tree = render_tree(repo)
+    assert tree.failures == ()
+    recipe = tree.recipes["zlib"]
+    (output,) = recipe.outputs
+    assert output.subdir == "emscripten-wasm32"
+    assert output.requirements.build == ("emscripten_emscripten-wasm32",)
+    assert output.requirements.test_build == ("cmake",)
+    assert output.requirements.test_run == ("nodejs",)
+    assert output.variant["c_compiler"] == "emscripten"
+    assert output.build_string.endswith("_0")
+    assert PackageKey("linux-64", "emscripten_emscripten-wasm32") in recipe.needs()
+    assert PackageKey("emscripten-wasm32", "nodejs") in recipe.needs()
+    assert PackageKey("linux-64", "cmake") in recipe.needs()
+
+
+def test_native_recipe_renders_for_linux_and_keeps_templated_names(repo: Repo):
+    repo.recipe("cross-python_emscripten-wasm32", """\
+package:
+  name: cross-python_emscripten-wasm32
+  version: "3.11"
+build:
+  script: [echo hi]
+requirements:
+  run:
+    - python-tool_${{ target_platform }}
+""", folder="recipes")
+    tree = render_tree(repo)
+    recipe = tree.recipes["cross-python_emscripten-wasm32"]
+    assert recipe.target_platform == "linux-64"
+    assert recipe.outputs[0].subdir == "linux-64"
+    assert recipe.outputs[0].requirements.run == ("python-tool_linux-64",)
+
+
+def test_multi_output_with_pin_subpackage(repo: Repo):
+    repo.recipe("toolchain", """\
+recipe:
+  name: toolchain
+  version: "2.0"
+build:
+  number: 0
+outputs:
+  - package: {name: toolchain-abi}
+    build:
+      noarch: generic
+      script: [echo abi]
+  - package: {name: toolchain_emscripten-wasm32}
+    build:
+      script: [echo compiler]
+    requirements:
+      run:
+        - ${{ pin_subpackage("toolchain-abi", exact=True) }}
+""", folder="recipes")
+    recipe = render_tree(repo).recipes["toolchain"]
+    by_name = {o.name: o for o in recipe.outputs}
+    assert by_name["toolchain-abi"].subdir == "noarch"
+    assert by_name["toolchain_emscripten-wasm32"].subdir == "linux-64"
+    assert by_name["toolchain_emscripten-wasm32"].requirements.run == ("toolchain-abi",)
+
+
+def test_render_failure_is_reported_and_the_rest_renders(repo: Repo):
+    repo.recipe("good", recipe_text("good"))
+    repo.recipe("broken", "package:\n  name: broken\n  version: '1'\n requirements: [\n")
+    repo.recipe("undefined", recipe_text("undefined", host=["${{ no_such_function() }}"]))
+    tree = render_tree(repo)
+    assert set(tree.recipes) == {"good"}
+    paths = sorted(failure.path for failure in tree.failures)
+    assert paths[0].endswith("broken/recipe.yaml")
+    assert paths[1].endswith("undefined/recipe.yaml")
+    for failure in tree.failures:
+        assert "\n" not in str(failure)
+
+
+def test_same_recipe_name_in_both_folders_is_an_error(repo: Repo):
+    repo.recipe("tool", recipe_text("tool"))
+    repo.recipe("tool", recipe_text("tool"), folder="recipes")
+    tree = render_tree(repo)
+    assert len(tree.failures) == 1
+    assert "also used by" in str(tree.failures[0])
