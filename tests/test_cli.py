@@ -1,0 +1,108 @@
+"""The emci command, run as users run it: exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import Repo, recipe_text
+
+
+def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "emci", "--root", str(repo.root), *args],
+                          capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def tree(repo: Repo) -> Repo:
+    repo.recipe("zlib", recipe_text("zlib"))
+    repo.recipe("libpng", recipe_text("libpng", host=["zlib"]))
+    repo.recipe("bzip2", recipe_text("bzip2"))
+    repo.commit("initial")
+    repo.git("checkout", "-q", "-b", "topic")
+    return repo
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
+    assert errors, done.stderr
+    assert any(all(f in line for f in fragments) for line in errors), errors
+
+
+def test_plan_lists_the_change_and_with_dependents_adds_downstream(tree: Repo):
+    tree.recipe("zlib", recipe_text("zlib", number=1))
+    tree.commit()
+    done = emci(tree, "plan", "main", "HEAD", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    # nothing is built yet, so nothing else is "needed" (zlib has no dependencies)
+    assert data["generations"] == [["zlib"]]
+    assert data["recipes"]["zlib"]["reasons"] == ["changed"]
+    done = emci(tree, "plan", "main", "HEAD", "--with-dependents")
+    assert done.returncode == 0
+    assert "generation 1:\n  zlib  (changed)\ngeneration 2:\n  libpng  (dependent of zlib)" in (
+        done.stdout)
+
+
+def test_changed_lists_recipes(tree: Repo):
+    tree.recipe("zlib", recipe_text("zlib", number=1))
+    tree.remove("recipes/recipes_emscripten/bzip2")
+    tree.commit()
+    done = emci(tree, "changed", "main", "HEAD", "--with-dependents")
+    assert done.stdout.splitlines() == ["libpng", "zlib", "bzip2 (deleted)"]
+
+
+def test_graph_formats(tree: Repo):
+    assert '"zlib" -> "libpng";' in emci(tree, "graph").stdout
+    assert json.loads(emci(tree, "graph", "--format", "json").stdout)["edges"] == [
+        ["zlib", "libpng"]]
+    assert "-->" in emci(tree, "graph", "--format", "mermaid").stdout
+
+
+def test_syntax_error_is_reported_and_the_rest_still_plans(tree: Repo):
+    tree.recipe("broken", "package:\n  name: broken\n requirements: [\n")
+    tree.recipe("zlib", recipe_text("zlib", number=1))
+    tree.commit()
+    done = emci(tree, "plan", "main", "HEAD")
+    assert_one_line_error(done, "broken/recipe.yaml", "parse")
+    assert "zlib  (changed)" in done.stdout
+
+
+def test_cycle_is_one_line_error(tree: Repo):
+    tree.recipe("zlib", recipe_text("zlib", host=["libpng"]))
+    tree.commit()
+    assert_one_line_error(emci(tree, "plan", "main", "HEAD"), "dependency cycle",
+                          "libpng -> zlib")
+
+
+def test_missing_dependency_is_reported_before_any_build(tree: Repo):
+    tree.recipe("libpng", recipe_text("libpng", host=["zlib", "libdoesnotexist"]))
+    tree.commit()
+    done = emci(tree, "build", "changed", "main", "HEAD")
+    assert_one_line_error(done, "libpng", "libdoesnotexist", "no recipe")
+    assert not (tree.root / "build" / "logs").exists()
+
+
+def test_wrong_sha256_fails_before_building(tree: Repo, tmp_path):
+    tarball = tmp_path / "src.tar.gz"
+    tarball.write_bytes(b"not really a tarball")
+    tree.recipe("bzip2", recipe_text("bzip2") + f"source:\n  url: {tarball.as_uri()}\n"
+                f"  sha256: {'a' * 64}\n")
+    tree.commit()
+    done = emci(tree, "build", "recipes", "bzip2")
+    assert_one_line_error(done, "bzip2/recipe.yaml", "sha256 mismatch", "a" * 64)
+
+
+def test_dry_run_builds_nothing(tree: Repo):
+    done = emci(tree, "build", "recipes", "libpng", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "zlib  (needed by libpng)" in done.stdout
+    assert not (tree.root / "output").exists()
+
+
+def test_unknown_recipe_name(tree: Repo):
+    assert_one_line_error(emci(tree, "build", "recipes", "nope"), "no recipe named 'nope'")

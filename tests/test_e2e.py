@@ -1,0 +1,151 @@
+"""End to end: really build the repository's recipes with rattler-build and Emscripten, run
+their Node tests, and install from the resulting channel with a conda client (py-rattler).
+
+One build of the whole tree (in a copy of the repository, a real git repo) is shared by
+the tests of this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import GIT_ENV, REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+RECIPES = ("emscripten_emscripten-wasm32", "zlib", "bzip2", "libzip")
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
+                          text=True, env={**os.environ, **GIT_ENV}).stdout
+
+
+def emci(root: Path, *args: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-m", "emci", "--root", str(root), *args],
+                          capture_output=True, text=True, check=False)
+    print(done.stdout, done.stderr)
+    return done
+
+
+@pytest.fixture(scope="module")
+def mirror(tmp_path_factory) -> Path:
+    """One source mirror for the module (the repository's own, when it has one)."""
+    own = REPO_ROOT / "build" / "mirror"
+    return own if own.is_dir() else tmp_path_factory.mktemp("mirror")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, mirror: Path):
+    """A copy of this repository on branch main, every recipe built into output/."""
+    root = tmp_path_factory.mktemp("e2e") / "repo"
+    root.mkdir()
+    for item in ("recipes", "pyproject.toml", "conda_build_config.yaml"):
+        source = REPO_ROOT / item
+        if source.is_dir():
+            shutil.copytree(source, root / item)
+        else:
+            shutil.copy(source, root / item)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "recipes")
+    os.environ["EMCI_SOURCE_MIRROR"] = str(mirror)
+    done = emci(root, "build", "all", "--jobs", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    yield root
+    os.environ.pop("EMCI_SOURCE_MIRROR", None)
+
+
+def repodata(root: Path, subdir: str) -> dict:
+    return json.loads((root / "output" / subdir / "repodata.json").read_text())
+
+
+def test_channel_lists_every_package(built: Path):
+    wasm = {p["name"] for p in repodata(built, "emscripten-wasm32")["packages.conda"].values()}
+    assert {"zlib", "bzip2", "libzip"} <= wasm
+    native = {p["name"] for p in repodata(built, "linux-64")["packages.conda"].values()}
+    assert "emscripten_emscripten-wasm32" in native
+    noarch = {p["name"] for p in repodata(built, "noarch")["packages.conda"].values()}
+    assert "emscripten-abi" in noarch
+    for package in repodata(built, "emscripten-wasm32")["packages.conda"].values():
+        assert any(dep.startswith("emscripten-abi") for dep in package["depends"])
+    # logs, work trees and caches live beside the channel, never in it
+    assert sorted(p.name for p in (built / "output").iterdir()) == [
+        "emscripten-wasm32", "linux-64", "noarch"]
+
+
+def test_node_tests_ran_and_passed(built: Path):
+    logs = built / "build" / "logs"
+    zlib = (logs / "zlib.log").read_text()
+    assert "zlib round trip ok" in zlib and zlib.count("dlopen_test.js") >= 2
+    assert "bzip2 round trip ok" in (logs / "bzip2.log").read_text()
+    assert "libzip 1.7.3 round trip ok: 2 entries" in (logs / "libzip.log").read_text()
+    for name in RECIPES:
+        assert "all tests passed" in (logs / f"{name}.log").read_text()
+
+
+def test_a_conda_client_installs_from_the_channel(built: Path, tmp_path: Path):
+    import rattler
+
+    async def install() -> list[str]:
+        records = await rattler.solve([rattler.Channel(str(built / "output"))], ["libzip"],
+                                      platforms=["emscripten-wasm32", "noarch"])
+        await rattler.install(records, target_prefix=tmp_path / "env",
+                              platform=rattler.Platform("emscripten-wasm32"))
+        return sorted(r.name.normalized for r in records)
+
+    assert asyncio.run(install()) == ["bzip2", "emscripten-abi", "libzip", "zlib"]
+    for file in ("lib/libz.a", "lib/libz.so", "include/zip.h", "lib/libbz2.so"):
+        assert (tmp_path / "env" / file).is_file(), file
+    assert (tmp_path / "env" / "lib" / "libz.so").read_bytes()[:4] == b"\0asm"
+
+
+def test_bumped_build_number_plans_and_builds_exactly_zlib(built: Path):
+    git(built, "checkout", "-q", "-b", "bump-zlib")
+    recipe = built / "recipes" / "recipes_emscripten" / "zlib" / "recipe.yaml"
+    recipe.write_text(recipe.read_text().replace("  number: 0", "  number: 1", 1))
+    git(built, "commit", "-q", "-am", "zlib: build number 1")
+    try:
+        plan = json.loads(emci(built, "plan", "main", "HEAD", "--json").stdout)
+        assert plan["generations"] == [["zlib"]]
+        plan = json.loads(emci(built, "plan", "main", "HEAD", "--json",
+                               "--with-dependents").stdout)
+        assert plan["generations"] == [["zlib"], ["libzip"]]
+        done = emci(built, "build", "changed", "main", "HEAD", "--skip-existing")
+        assert done.returncode == 0
+        assert "[1/1] built zlib" in done.stdout
+        names = [p["build"] for p in repodata(built, "emscripten-wasm32")["packages.conda"]
+                 .values() if p["name"] == "zlib"]
+        assert sorted(b[-1] for b in names) == ["0", "1"]
+        again = emci(built, "build", "changed", "main", "HEAD", "--skip-existing")
+        assert "[1/1] existed zlib" in again.stdout
+    finally:
+        git(built, "checkout", "-q", "main")
+
+
+def test_failing_test_fails_the_build_and_skips_dependents(built: Path):
+    git(built, "checkout", "-q", "-b", "break-bzip2")
+    recipe = built / "recipes" / "recipes_emscripten" / "bzip2" / "recipe.yaml"
+    text = recipe.read_text().replace("  number: 0", "  number: 7", 1)
+    recipe.write_text(text.replace("$EM_NODE static_test.js",
+                                   "$EM_NODE static_test.js && exit 3"))
+    git(built, "commit", "-q", "-am", "bzip2: a failing test")
+    try:
+        done = emci(built, "build", "changed", "main", "HEAD", "--with-dependents")
+        assert done.returncode == 1
+        assert "failed bzip2" in done.stdout and "skipped libzip" in done.stdout
+        assert "last lines of" in done.stdout
+        log = (built / "build" / "logs" / "bzip2.log").read_text()
+        assert "bzip2 round trip ok" in log and "TESTS FAILED" in log
+        builds = [p["build"] for p in repodata(built, "emscripten-wasm32")["packages.conda"]
+                  .values() if p["name"] == "bzip2"]
+        assert builds and not any(b.endswith("_7") for b in builds)
+    finally:
+        git(built, "checkout", "-q", "main")

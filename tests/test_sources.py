@@ -1,0 +1,89 @@
+"""The content-addressed mirror, recipe staging and fetching."""
+
+from __future__ import annotations
+
+import hashlib
+import tarfile
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from emci.errors import SourceError
+from emci.recipes import Renderer
+from emci.sources import Mirror, fetch, stage_recipe
+
+
+def make_tarball(folder: Path) -> tuple[Path, str]:
+    content = folder / "pkg-1.0"
+    content.mkdir(parents=True)
+    (content / "hello.txt").write_text("hello\n")
+    tarball = folder / "pkg-1.0.tar.gz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        archive.add(content, arcname="pkg-1.0")
+    return tarball, hashlib.sha256(tarball.read_bytes()).hexdigest()
+
+
+def source_recipe(repo: Repo, url: str, sha256: str, extra: str = "") -> None:
+    repo.recipe("pkg", f"""\
+# a comment that staging keeps
+context:
+  version: "1.0"
+package:
+  name: pkg
+  version: ${{{{ version }}}}
+source:
+  url: {url}
+  sha256: {sha256}
+build:
+  script: [echo hi]
+{extra}""")
+
+
+def render(repo: Repo):
+    tree = Renderer(repo.root / "conda_build_config.yaml").render_tree(repo.root / "recipes")
+    assert tree.failures == ()
+    return tree.recipes["pkg"]
+
+
+def test_fetch_from_a_reachable_url_then_stage(repo: Repo, tmp_path: Path):
+    tarball, sha = make_tarball(tmp_path / "upstream")
+    source_recipe(repo, tarball.as_uri(), sha)
+    mirror = Mirror(tmp_path / "mirror")
+    recipe = render(repo)
+    assert [r.how for r in fetch(recipe, mirror)] == ["url"]
+    assert mirror.lookup(sha) == tmp_path / "mirror" / sha / "pkg-1.0.tar.gz"
+    assert [r.how for r in fetch(recipe, mirror)] == ["mirror"]
+
+    staged = stage_recipe(recipe, mirror, tmp_path / "stage")
+    text = staged.read_text()
+    assert "# a comment that staging keeps" in text
+    assert (tmp_path / "mirror" / sha / "pkg-1.0.tar.gz").as_uri() in text
+    assert tarball.as_uri() in text  # the original URL stays as the fallback
+    original = repo.root / "recipes/recipes_emscripten/pkg/recipe.yaml"
+    assert (tmp_path / "mirror").as_uri() not in original.read_text()
+
+
+def test_wrong_sha256_is_refused_with_both_hashes(repo: Repo, tmp_path: Path):
+    tarball, sha = make_tarball(tmp_path / "upstream")
+    wrong = "0" * 64
+    source_recipe(repo, tarball.as_uri(), wrong)
+    mirror = Mirror(tmp_path / "mirror")
+    with pytest.raises(SourceError) as error:
+        fetch(render(repo), mirror)
+    message = str(error.value)
+    assert "pkg/recipe.yaml" in message and wrong in message and sha in message
+    assert not (tmp_path / "mirror" / wrong).exists()
+
+
+def test_unreachable_url_without_provider(repo: Repo, tmp_path: Path):
+    source_recipe(repo, (tmp_path / "missing.tar.gz").as_uri(), "1" * 64)
+    with pytest.raises(SourceError, match="cannot fetch missing.tar.gz"):
+        fetch(render(repo), Mirror(tmp_path / "mirror"))
+
+
+def test_unknown_provider_names_the_field(repo: Repo, tmp_path: Path):
+    source_recipe(repo, (tmp_path / "missing.tar.gz").as_uri(), "1" * 64,
+                  extra="extra:\n  sources:\n    ftp: something\n")
+    with pytest.raises(SourceError, match="extra.sources.ftp: unknown provider"):
+        fetch(render(repo), Mirror(tmp_path / "mirror"))
