@@ -75,6 +75,7 @@ async def _query(channel: str, names: list[str]) -> set[PackageId]:
     for records in await gateway.query([Channel(channel)], platforms, names, recursive=False):
         for record in records:
             found.add(
-                PackageId(record.subdir, record.name.normalized, str(record.version), record.build)
+                PackageId(str(record.subdir), record.name.normalized, str(record.version),
+                          str(record.build))
             )
     return found

@@ -41,6 +41,9 @@ def publish(stage: Path, channel: Path) -> list[Path]:
 def index_channel(channel: Path, force: bool = False) -> None:
     (channel / "noarch").mkdir(parents=True, exist_ok=True)
     asyncio.run(index_fs(channel, write_shards=False, force=force))
+    scratch = channel / ".tmp"  # the indexer's scratch folder; keep the channel clean
+    if scratch.is_dir() and not any(scratch.iterdir()):
+        scratch.rmdir()
 
 
 def ensure_channel(channel: Path) -> None:
