@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything this repository needs on a fresh Debian 12 machine (idempotent):
+#   - Debian packages: Emscripten 3.1.6 (the toolchain the compiler package wraps) and the
+#     build tools recipes use from the machine (make, cmake, pkg-config, autotools, patch);
+#   - the emci package and its Python dependencies (py-rattler-build, py-rattler, ...).
+# Node.js 20 is expected on the machine (Emscripten's Debian package depends on nodejs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(emscripten make cmake pkg-config autoconf automake libtool patch git xz-utils bzip2)
+missing=()
+for package in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq \
+        "${missing[@]}" >/dev/null
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
