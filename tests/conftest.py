@@ -5,12 +5,20 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Tests and the emci processes they start use this checkout's orchestrator, whatever
+# checkout `pip install -e` last pointed at.
+sys.path.insert(0, str(REPO_ROOT / "ci"))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(REPO_ROOT / "ci"), *filter(None, [os.environ.get("PYTHONPATH")])]
+)
 
 PYPROJECT = """\
 [tool.emci]

@@ -87,3 +87,22 @@ def test_unknown_provider_names_the_field(repo: Repo, tmp_path: Path):
                   extra="extra:\n  sources:\n    ftp: something\n")
     with pytest.raises(SourceError, match="extra.sources.ftp: unknown provider"):
         fetch(render(repo), Mirror(tmp_path / "mirror"))
+
+
+@pytest.mark.e2e
+def test_pypi_provider_fetches_the_sdist_through_pip(repo: Repo, tmp_path: Path):
+    sha = "1e61c37477a1626458e36f7b1d82aa5c9b094fa4802892072e49de9c60c4c926"
+    repo.recipe("pkg", f"""\
+package: {{name: six, version: "1.16.0"}}
+source:
+  url: https://example.invalid/six-1.16.0.tar.gz
+  sha256: {sha}
+build:
+  script: [echo hi]
+extra:
+  sources:
+    pypi: six==1.16.0
+""")
+    mirror = Mirror(tmp_path / "mirror")
+    assert [r.how for r in fetch(render(repo), mirror)] == ["pypi"]
+    assert mirror.lookup(sha).name == "six-1.16.0.tar.gz"

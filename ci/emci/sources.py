@@ -254,7 +254,7 @@ def debian_source(package: str, folder: Path) -> list[Path]:
 def pypi_sdist(requirement: str, folder: Path) -> list[Path]:
     """A PyPI sdist, through pip (whatever index pip is configured with)."""
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-               "--no-build-isolation", "-d", str(folder), requirement]
+               "-d", str(folder), requirement]
     _run(command, folder, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     return sorted(p for p in folder.iterdir() if p.is_file())
 
