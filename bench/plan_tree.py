@@ -21,14 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ci"))
 
-from rattler_build import Stage0Recipe  # noqa: E402
-from rattler_build.render import RenderConfig  # noqa: E402
-
 from emci.channels import ChannelIndex  # noqa: E402
 from emci.graph import build_graph  # noqa: E402
 from emci.plan import plan_for_recipes  # noqa: E402
 from emci.recipes import Renderer, discover  # noqa: E402
 from emci.settings import RECIPE_FOLDERS  # noqa: E402
+from rattler_build import Stage0Recipe  # noqa: E402
+from rattler_build.render import RenderConfig  # noqa: E402
 
 CONFIG = """\
 c_compiler:                    # [target_platform == "emscripten-wasm32"]
@@ -70,7 +69,7 @@ def recipe_text(rng: random.Random, index: int, earlier: list[str]) -> str:
         "requirements:",
         "  build:",
         '    - ${{ compiler("c") }}',
-        "    - if: target_platform == \"emscripten-wasm32\"",
+        '    - if: target_platform == "emscripten-wasm32"',
         '      then: ${{ compiler("cxx") }}',
         "    - if: build_platform != target_platform",
         "      then: cross-python_${{ target_platform }}" if uses_python else "      then: make",

@@ -48,9 +48,16 @@ GIT_ENV = {
 }
 
 
-def recipe_text(name: str, *, version: str = "1.0", build: list[str] | None = None,
-                host: list[str] | None = None, run: list[str] | None = None,
-                number: int = 0, extra: str = "") -> str:
+def recipe_text(
+    name: str,
+    *,
+    version: str = "1.0",
+    build: list[str] | None = None,
+    host: list[str] | None = None,
+    run: list[str] | None = None,
+    number: int = 0,
+    extra: str = "",
+) -> str:
     """A small single-output recipe."""
     lines = [
         "package:",
@@ -85,8 +92,13 @@ class Repo:
         self.git("init", "-q", "-b", "main")
 
     def git(self, *args: str) -> str:
-        done = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True,
-                              text=True, check=True, env={**os.environ, **GIT_ENV})
+        done = subprocess.run(
+            ["git", "-C", str(self.root), *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, **GIT_ENV},
+        )
         return done.stdout
 
     def write(self, relative: str, text: str) -> Path:

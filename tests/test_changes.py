@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import Repo, recipe_text
-
 from emci.channels import ChannelIndex
 from emci.errors import GitError, GraphError
 from emci.workspace import Workspace

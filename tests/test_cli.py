@@ -11,8 +11,12 @@ from conftest import Repo, recipe_text
 
 
 def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "emci", "--root", str(repo.root), *args],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "emci", "--root", str(repo.root), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -45,7 +49,8 @@ def test_plan_lists_the_change_and_with_dependents_adds_downstream(tree: Repo):
     done = emci(tree, "plan", "main", "HEAD", "--with-dependents")
     assert done.returncode == 0
     assert "generation 1:\n  zlib  (changed)\ngeneration 2:\n  libpng  (dependent of zlib)" in (
-        done.stdout)
+        done.stdout
+    )
 
 
 def test_changed_lists_recipes(tree: Repo):
@@ -59,7 +64,8 @@ def test_changed_lists_recipes(tree: Repo):
 def test_graph_formats(tree: Repo):
     assert '"zlib" -> "libpng";' in emci(tree, "graph").stdout
     assert json.loads(emci(tree, "graph", "--format", "json").stdout)["edges"] == [
-        ["zlib", "libpng"]]
+        ["zlib", "libpng"]
+    ]
     assert "-->" in emci(tree, "graph", "--format", "mermaid").stdout
 
 
@@ -75,8 +81,7 @@ def test_syntax_error_is_reported_and_the_rest_still_plans(tree: Repo):
 def test_cycle_is_one_line_error(tree: Repo):
     tree.recipe("zlib", recipe_text("zlib", host=["libpng"]))
     tree.commit()
-    assert_one_line_error(emci(tree, "plan", "main", "HEAD"), "dependency cycle",
-                          "libpng -> zlib")
+    assert_one_line_error(emci(tree, "plan", "main", "HEAD"), "dependency cycle", "libpng -> zlib")
 
 
 def test_missing_dependency_is_reported_before_any_build(tree: Repo):
@@ -90,8 +95,10 @@ def test_missing_dependency_is_reported_before_any_build(tree: Repo):
 def test_wrong_sha256_fails_before_building(tree: Repo, tmp_path):
     tarball = tmp_path / "src.tar.gz"
     tarball.write_bytes(b"not really a tarball")
-    tree.recipe("bzip2", recipe_text("bzip2") + f"source:\n  url: {tarball.as_uri()}\n"
-                f"  sha256: {'a' * 64}\n")
+    tree.recipe(
+        "bzip2",
+        recipe_text("bzip2") + f"source:\n  url: {tarball.as_uri()}\n  sha256: {'a' * 64}\n",
+    )
     tree.commit()
     done = emci(tree, "build", "recipes", "bzip2")
     assert_one_line_error(done, "bzip2/recipe.yaml", "sha256 mismatch", "a" * 64)

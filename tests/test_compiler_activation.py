@@ -14,9 +14,13 @@ def activate(tmp_path: Path, emscripten_root: Path, expected: str = "3.1.6"):
     script = tmp_path / "activate.sh"
     script.write_text(ACTIVATE.read_text().replace("@EMSCRIPTEN_VERSION@", expected))
     command = f'source "{script}" && echo "CC=$CC CXX=$CXX" && echo "CMAKE_ARGS=$CMAKE_ARGS"'
-    return subprocess.run(["bash", "-c", command], capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "EMSCRIPTEN_ROOT": str(emscripten_root),
-                               "PREFIX": "/prefix"}, check=False)
+    return subprocess.run(
+        ["bash", "-c", command],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "EMSCRIPTEN_ROOT": str(emscripten_root), "PREFIX": "/prefix"},
+        check=False,
+    )
 
 
 def fake_emscripten(tmp_path: Path, version: str) -> Path:

@@ -24,13 +24,22 @@ RECIPES = ("emscripten_emscripten-wasm32", "zlib", "bzip2", "libzip")
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
-                          text=True, env={**os.environ, **GIT_ENV}).stdout
+    return subprocess.run(
+        ["git", "-C", str(root), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
+    ).stdout
 
 
 def emci(root: Path, *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "emci", "--root", str(root), *args],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "emci", "--root", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     print(done.stdout, done.stderr)
     return done
 
@@ -78,7 +87,10 @@ def test_channel_lists_every_package(built: Path):
         assert any(dep.startswith("emscripten-abi") for dep in package["depends"])
     # logs, work trees and caches live beside the channel, never in it
     assert sorted(p.name for p in (built / "output").iterdir()) == [
-        "emscripten-wasm32", "linux-64", "noarch"]
+        "emscripten-wasm32",
+        "linux-64",
+        "noarch",
+    ]
 
 
 def test_node_tests_ran_and_passed(built: Path):
@@ -95,10 +107,14 @@ def test_a_conda_client_installs_from_the_channel(built: Path, tmp_path: Path):
     import rattler
 
     async def install() -> list[str]:
-        records = await rattler.solve([rattler.Channel(str(built / "output"))], ["libzip"],
-                                      platforms=["emscripten-wasm32", "noarch"])
-        await rattler.install(records, target_prefix=tmp_path / "env",
-                              platform=rattler.Platform("emscripten-wasm32"))
+        records = await rattler.solve(
+            [rattler.Channel(str(built / "output"))],
+            ["libzip"],
+            platforms=["emscripten-wasm32", "noarch"],
+        )
+        await rattler.install(
+            records, target_prefix=tmp_path / "env", platform=rattler.Platform("emscripten-wasm32")
+        )
         return sorted(r.name.normalized for r in records)
 
     assert asyncio.run(install()) == ["bzip2", "emscripten-abi", "libzip", "zlib"]
@@ -115,14 +131,16 @@ def test_bumped_build_number_plans_and_builds_exactly_zlib(built: Path):
     try:
         plan = json.loads(emci(built, "plan", "main", "HEAD", "--json").stdout)
         assert plan["generations"] == [["zlib"]]
-        plan = json.loads(emci(built, "plan", "main", "HEAD", "--json",
-                               "--with-dependents").stdout)
+        plan = json.loads(emci(built, "plan", "main", "HEAD", "--json", "--with-dependents").stdout)
         assert plan["generations"] == [["zlib"], ["libzip"]]
         done = emci(built, "build", "changed", "main", "HEAD", "--skip-existing")
         assert done.returncode == 0
         assert "[1/1] built zlib" in done.stdout
-        names = [p["build"] for p in repodata(built, "emscripten-wasm32")["packages.conda"]
-                 .values() if p["name"] == "zlib"]
+        names = [
+            p["build"]
+            for p in repodata(built, "emscripten-wasm32")["packages.conda"].values()
+            if p["name"] == "zlib"
+        ]
         assert sorted(b[-1] for b in names) == ["0", "1"]
         again = emci(built, "build", "changed", "main", "HEAD", "--skip-existing")
         assert "[1/1] existed zlib" in again.stdout
@@ -134,8 +152,7 @@ def test_failing_test_fails_the_build_and_skips_dependents(built: Path):
     git(built, "checkout", "-q", "-b", "break-bzip2")
     recipe = built / "recipes" / "recipes_emscripten" / "bzip2" / "recipe.yaml"
     text = recipe.read_text().replace("  number: 0", "  number: 7", 1)
-    recipe.write_text(text.replace("$EM_NODE static_test.js",
-                                   "$EM_NODE static_test.js && exit 3"))
+    recipe.write_text(text.replace("$EM_NODE static_test.js", "$EM_NODE static_test.js && exit 3"))
     git(built, "commit", "-q", "-am", "bzip2: a failing test")
     try:
         done = emci(built, "build", "changed", "main", "HEAD", "--with-dependents")
@@ -144,8 +161,11 @@ def test_failing_test_fails_the_build_and_skips_dependents(built: Path):
         assert "last lines of" in done.stdout
         log = (built / "build" / "logs" / "bzip2.log").read_text()
         assert "bzip2 round trip ok" in log and "TESTS FAILED" in log
-        builds = [p["build"] for p in repodata(built, "emscripten-wasm32")["packages.conda"]
-                  .values() if p["name"] == "bzip2"]
+        builds = [
+            p["build"]
+            for p in repodata(built, "emscripten-wasm32")["packages.conda"].values()
+            if p["name"] == "bzip2"
+        ]
         assert builds and not any(b.endswith("_7") for b in builds)
     finally:
         git(built, "checkout", "-q", "main")

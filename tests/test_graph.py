@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import Repo, recipe_text
-
 from emci.errors import CycleError, GraphError
 from emci.graph import build_graph
 from emci.recipes import Renderer
@@ -17,7 +16,9 @@ def graph_of(repo: Repo):
 
 
 def compiler_recipe(repo: Repo) -> None:
-    repo.recipe("emscripten_emscripten-wasm32", """\
+    repo.recipe(
+        "emscripten_emscripten-wasm32",
+        """\
 recipe: {name: emscripten-toolchain, version: "3.1.6"}
 outputs:
   - package: {name: emscripten-abi}
@@ -27,13 +28,14 @@ outputs:
     requirements:
       run:
         - ${{ pin_subpackage("emscripten-abi", exact=True) }}
-""", folder="recipes")
+""",
+        folder="recipes",
+    )
 
 
 def test_compiler_edge_and_noarch_matching(repo: Repo):
     compiler_recipe(repo)
-    repo.recipe("zlib", recipe_text("zlib", build=['${{ compiler("c") }}'],
-                                    run=["emscripten-abi"]))
+    repo.recipe("zlib", recipe_text("zlib", build=['${{ compiler("c") }}'], run=["emscripten-abi"]))
     graph = graph_of(repo)
     assert set(graph.graph.edges) == {("emscripten_emscripten-wasm32", "zlib")}
     assert graph.external == []
@@ -42,10 +44,17 @@ def test_compiler_edge_and_noarch_matching(repo: Repo):
 def test_native_and_wasm_python_are_different_packages(repo: Repo):
     repo.recipe("python", recipe_text("python"))  # wasm python
     repo.recipe("python-native", recipe_text("python"), folder="recipes")  # native python
-    repo.recipe("cross-python_emscripten-wasm32",
-                recipe_text("cross-python_emscripten-wasm32", run=["python"]), folder="recipes")
-    repo.recipe("pyyaml", recipe_text(
-        "pyyaml", build=["cross-python_${{ target_platform }}", "python"], host=["python"]))
+    repo.recipe(
+        "cross-python_emscripten-wasm32",
+        recipe_text("cross-python_emscripten-wasm32", run=["python"]),
+        folder="recipes",
+    )
+    repo.recipe(
+        "pyyaml",
+        recipe_text(
+            "pyyaml", build=["cross-python_${{ target_platform }}", "python"], host=["python"]
+        ),
+    )
     graph = graph_of(repo)
     edges = set(graph.graph.edges)
     assert ("cross-python_emscripten-wasm32", "pyyaml") in edges  # build side, templated name
@@ -57,12 +66,16 @@ def test_native_and_wasm_python_are_different_packages(repo: Repo):
 
 def test_test_requirements_make_edges(repo: Repo):
     repo.recipe("runner", recipe_text("runner"), folder="recipes")
-    repo.recipe("lib", recipe_text("lib") + """\
+    repo.recipe(
+        "lib",
+        recipe_text("lib")
+        + """\
 tests:
   - script: [run-tests]
     requirements:
       build: [runner]
-""")
+""",
+    )
     assert set(graph_of(repo).graph.edges) == {("runner", "lib")}
 
 
@@ -99,8 +112,8 @@ def test_generations(repo: Repo):
     compiler_recipe(repo)
     for name in ("zlib", "bzip2"):
         repo.recipe(name, recipe_text(name, build=['${{ compiler("c") }}']))
-    repo.recipe("libzip", recipe_text("libzip", build=['${{ compiler("c") }}'],
-                                      host=["zlib", "bzip2"]))
+    repo.recipe(
+        "libzip", recipe_text("libzip", build=['${{ compiler("c") }}'], host=["zlib", "bzip2"])
+    )
     graph = graph_of(repo)
-    assert graph.generations() == [["emscripten_emscripten-wasm32"], ["bzip2", "zlib"],
-                                   ["libzip"]]
+    assert graph.generations() == [["emscripten_emscripten-wasm32"], ["bzip2", "zlib"], ["libzip"]]

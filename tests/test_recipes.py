@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import Repo, recipe_text
-
 from emci.recipes import PackageKey, Renderer
 
 
@@ -12,7 +11,10 @@ def render_tree(repo: Repo):
 
 
 def test_single_output_with_compiler_and_selector(repo: Repo):
-    repo.recipe("zlib", recipe_text("zlib", build=['${{ compiler("c") }}']) + """\
+    repo.recipe(
+        "zlib",
+        recipe_text("zlib", build=['${{ compiler("c") }}'])
+        + """\
 tests:
   - script: [echo ok]
     requirements:
@@ -20,7 +22,8 @@ tests:
       run:
         - if: target_platform == "emscripten-wasm32"
           then: nodejs
-""")
+""",
+    )
     tree = render_tree(repo)
     assert tree.failures == ()
     recipe = tree.recipes["zlib"]
@@ -37,7 +40,9 @@ tests:
 
 
 def test_native_recipe_renders_for_linux_and_keeps_templated_names(repo: Repo):
-    repo.recipe("cross-python_emscripten-wasm32", """\
+    repo.recipe(
+        "cross-python_emscripten-wasm32",
+        """\
 package:
   name: cross-python_emscripten-wasm32
   version: "3.11"
@@ -46,7 +51,9 @@ build:
 requirements:
   run:
     - python-tool_${{ target_platform }}
-""", folder="recipes")
+""",
+        folder="recipes",
+    )
     tree = render_tree(repo)
     recipe = tree.recipes["cross-python_emscripten-wasm32"]
     assert recipe.target_platform == "linux-64"
@@ -55,7 +62,9 @@ requirements:
 
 
 def test_multi_output_with_pin_subpackage(repo: Repo):
-    repo.recipe("toolchain", """\
+    repo.recipe(
+        "toolchain",
+        """\
 recipe:
   name: toolchain
   version: "2.0"
@@ -72,7 +81,9 @@ outputs:
     requirements:
       run:
         - ${{ pin_subpackage("toolchain-abi", exact=True) }}
-""", folder="recipes")
+""",
+        folder="recipes",
+    )
     recipe = render_tree(repo).recipes["toolchain"]
     by_name = {o.name: o for o in recipe.outputs}
     assert by_name["toolchain-abi"].subdir == "noarch"

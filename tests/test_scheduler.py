@@ -8,17 +8,24 @@ import time
 
 import networkx as nx
 import pytest
-
 from emci import scheduler
 from emci.scheduler import BUILT, FAILED, SKIPPED, TaskResult
 
 
 def diamond_forest() -> nx.DiGraph:
     graph = nx.DiGraph()
-    graph.add_edges_from([
-        ("compiler", "zlib"), ("compiler", "bzip2"), ("zlib", "libzip"), ("bzip2", "libzip"),
-        ("zlib", "libpng"), ("libpng", "app"), ("libzip", "app"), ("compiler", "xz"),
-    ])
+    graph.add_edges_from(
+        [
+            ("compiler", "zlib"),
+            ("compiler", "bzip2"),
+            ("zlib", "libzip"),
+            ("bzip2", "libzip"),
+            ("zlib", "libpng"),
+            ("libpng", "app"),
+            ("libzip", "app"),
+            ("compiler", "xz"),
+        ]
+    )
     graph.add_node("standalone")
     return graph
 
@@ -69,7 +76,11 @@ def test_failure_skips_dependents_only(jobs: int):
     assert results["zlib"].status == FAILED
     assert {n for n, r in results.items() if r.status == SKIPPED} == {"libzip", "libpng", "app"}
     assert {n for n, r in results.items() if r.status == BUILT} == {
-        "compiler", "bzip2", "xz", "standalone"}
+        "compiler",
+        "bzip2",
+        "xz",
+        "standalone",
+    }
     assert "app" not in recorder.started
     assert "dependency zlib failed" in results["app"].message
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from conftest import Repo
-
 from emci.errors import SourceError
 from emci.recipes import Renderer
 from emci.sources import Mirror, fetch, stage_recipe
@@ -25,7 +24,9 @@ def make_tarball(folder: Path) -> tuple[Path, str]:
 
 
 def source_recipe(repo: Repo, url: str, sha256: str, extra: str = "") -> None:
-    repo.recipe("pkg", f"""\
+    repo.recipe(
+        "pkg",
+        f"""\
 # a comment that staging keeps
 context:
   version: "1.0"
@@ -37,7 +38,8 @@ source:
   sha256: {sha256}
 build:
   script: [echo hi]
-{extra}""")
+{extra}""",
+    )
 
 
 def render(repo: Repo):
@@ -83,8 +85,12 @@ def test_unreachable_url_without_provider(repo: Repo, tmp_path: Path):
 
 
 def test_unknown_provider_names_the_field(repo: Repo, tmp_path: Path):
-    source_recipe(repo, (tmp_path / "missing.tar.gz").as_uri(), "1" * 64,
-                  extra="extra:\n  sources:\n    ftp: something\n")
+    source_recipe(
+        repo,
+        (tmp_path / "missing.tar.gz").as_uri(),
+        "1" * 64,
+        extra="extra:\n  sources:\n    ftp: something\n",
+    )
     with pytest.raises(SourceError, match="extra.sources.ftp: unknown provider"):
         fetch(render(repo), Mirror(tmp_path / "mirror"))
 
@@ -92,7 +98,9 @@ def test_unknown_provider_names_the_field(repo: Repo, tmp_path: Path):
 @pytest.mark.e2e
 def test_pypi_provider_fetches_the_sdist_through_pip(repo: Repo, tmp_path: Path):
     sha = "1e61c37477a1626458e36f7b1d82aa5c9b094fa4802892072e49de9c60c4c926"
-    repo.recipe("pkg", f"""\
+    repo.recipe(
+        "pkg",
+        f"""\
 package: {{name: six, version: "1.16.0"}}
 source:
   url: https://example.invalid/six-1.16.0.tar.gz
@@ -102,7 +110,8 @@ build:
 extra:
   sources:
     pypi: six==1.16.0
-""")
+""",
+    )
     mirror = Mirror(tmp_path / "mirror")
     assert [r.how for r in fetch(render(repo), mirror)] == ["pypi"]
     assert mirror.lookup(sha).name == "six-1.16.0.tar.gz"

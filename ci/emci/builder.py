@@ -43,14 +43,23 @@ class BuildReport:
     def table(self) -> str:
         rows = [("recipe", "status", "time", "log")]
         for r in sorted(self.results, key=lambda r: (r.status, r.name)):
-            rows.append((r.name, r.status, f"{r.seconds:.0f}s" if r.seconds else "-",
-                         str(r.log) if r.log and r.status == FAILED else r.message or ""))
+            rows.append(
+                (
+                    r.name,
+                    r.status,
+                    f"{r.seconds:.0f}s" if r.seconds else "-",
+                    str(r.log) if r.log and r.status == FAILED else r.message or "",
+                )
+            )
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
-        lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
-                 for row in rows]
+        lines = [
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
+        ]
         lines.insert(1, "  ".join("-" * w for w in widths))
-        counts = {s: sum(r.status == s for r in self.results) for s in
-                  (BUILT, EXISTED, FAILED, scheduler.SKIPPED)}
+        counts = {
+            s: sum(r.status == s for r in self.results)
+            for s in (BUILT, EXISTED, FAILED, scheduler.SKIPPED)
+        }
         lines.append(
             f"built {counts[BUILT]}, already existed {counts[EXISTED]}, failed {counts[FAILED]}, "
             f"skipped because a dependency failed {counts[scheduler.SKIPPED]}"
@@ -70,8 +79,9 @@ class RecipeBuilder:
     def __call__(self, name: str) -> TaskResult:
         recipe = self.recipes[name]
         if self.options.skip_existing:
-            index = ChannelIndex.load(self.settings.build_channels(),
-                                      [o.name for o in recipe.outputs])
+            index = ChannelIndex.load(
+                self.settings.build_channels(), [o.name for o in recipe.outputs]
+            )
             if all(index.has_output(output) for output in recipe.outputs):
                 return TaskResult(name, EXISTED, message="all packages already exist")
         self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
@@ -79,10 +89,16 @@ class RecipeBuilder:
         stage = self.settings.build / "stage" / name
         staged_yaml = stage_recipe(recipe, self.mirror, self.settings.build / "recipes")
         command = [
-            sys.executable, "-m", "emci.worker", str(staged_yaml),
-            "--target-platform", recipe.target_platform,
-            "--variant-config", str(self.settings.variant_config),
-            "--stage-output", str(stage),
+            sys.executable,
+            "-m",
+            "emci.worker",
+            str(staged_yaml),
+            "--target-platform",
+            recipe.target_platform,
+            "--variant-config",
+            str(self.settings.variant_config),
+            "--stage-output",
+            str(stage),
         ]
         for channel in self.settings.build_channels():
             command += ["--channel", channel]
@@ -94,8 +110,14 @@ class RecipeBuilder:
         env.setdefault("NODE_PATH", "/usr/share/nodejs")
         start = scheduler.now()
         with log_path.open("w") as handle:
-            done = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, env=env,
-                                  stdin=subprocess.DEVNULL, check=False)
+            done = subprocess.run(
+                command,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
         seconds = scheduler.now() - start
         if done.returncode != 0:
             return TaskResult(name, FAILED, seconds, log_path, message=last_line(log_path))
@@ -119,8 +141,9 @@ def build_plan(
         ensure_channel(settings.output)
     weights = scheduler.load_times(settings.times_file)
     builder = build or RecipeBuilder(settings, graph.recipes, options)
-    results = scheduler.run(subgraph, builder, jobs=options.jobs, weights=weights,
-                            on_result=on_result)
+    results = scheduler.run(
+        subgraph, builder, jobs=options.jobs, weights=weights, on_result=on_result
+    )
     if build is None:
         scheduler.record_times(settings.times_file, results)
         write_manifest(settings, results)

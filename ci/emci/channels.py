@@ -41,9 +41,7 @@ class ChannelIndex:
         return wanted in self.packages
 
     def has_name(self, key: PackageKey) -> bool:
-        return any(
-            p.name == key.name and p.subdir in (key.subdir, "noarch") for p in self.packages
-        )
+        return any(p.name == key.name and p.subdir in (key.subdir, "noarch") for p in self.packages)
 
     @classmethod
     def load(cls, channels: Iterable[str], names: Iterable[str]) -> ChannelIndex:
@@ -75,7 +73,11 @@ async def _query(channel: str, names: list[str]) -> set[PackageId]:
     for records in await gateway.query([Channel(channel)], platforms, names, recursive=False):
         for record in records:
             found.add(
-                PackageId(str(record.subdir), record.name.normalized, str(record.version),
-                          str(record.build))
+                PackageId(
+                    str(record.subdir),
+                    record.name.normalized,
+                    str(record.version),
+                    str(record.build),
+                )
             )
     return found

@@ -50,10 +50,16 @@ def _finish(workspace: Workspace, problems: bool = False) -> None:
 
 
 @click.group()
-@click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-              help="Repository root (default: found from the current directory).")
-@click.option("--output", type=click.Path(path_type=Path, file_okay=False),
-              help="Local channel directory (default: output/).")
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Repository root (default: found from the current directory).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Local channel directory (default: output/).",
+)
 @click.option("-v", "--verbose", is_flag=True)
 @click.pass_context
 def cli(ctx: click.Context, root: Path | None, output: Path | None, verbose: bool) -> None:
@@ -77,8 +83,16 @@ def changed(ctx: click.Context, base: str, head: str, with_dependents: bool, as_
     if with_dependents:
         names |= workspace.graph.descendants(names)
     if as_json:
-        click.echo(json.dumps({"recipes": sorted(names), "deleted": sorted(changes.deleted),
-                               "config_keys": sorted(changes.config_keys)}, indent=1))
+        click.echo(
+            json.dumps(
+                {
+                    "recipes": sorted(names),
+                    "deleted": sorted(changes.deleted),
+                    "config_keys": sorted(changes.config_keys),
+                },
+                indent=1,
+            )
+        )
     else:
         for name in sorted(names):
             click.echo(name)
@@ -143,10 +157,16 @@ def graph(ctx: click.Context, refs: tuple[str, ...], fmt: str, with_dependents: 
 
 
 def _build_options(f):
-    f = click.option("--jobs", "-j", type=click.IntRange(min=1), default=1,
-                     help="Independent recipes to build at once.")(f)
-    f = click.option("--skip-existing", is_flag=True,
-                     help="Skip recipes whose exact packages already exist.")(f)
+    f = click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=1,
+        help="Independent recipes to build at once.",
+    )(f)
+    f = click.option(
+        "--skip-existing", is_flag=True, help="Skip recipes whose exact packages already exist."
+    )(f)
     f = click.option("--dry-run", is_flag=True, help="Print the plan, build nothing.")(f)
     f = click.option("--with-dependents", is_flag=True)(f)
     return f
@@ -157,8 +177,9 @@ def build() -> None:
     """Build recipes with rattler-build into the local channel."""
 
 
-def _run_build(workspace: Workspace, result: Plan, jobs: int, skip_existing: bool,
-               dry_run: bool) -> None:
+def _run_build(
+    workspace: Workspace, result: Plan, jobs: int, skip_existing: bool, dry_run: bool
+) -> None:
     _print_plan(result, as_json=False)
     if _report_unsatisfied(result):
         log.error("not building: %d requirement(s) cannot be satisfied", len(result.unsatisfied))
@@ -179,8 +200,9 @@ def _run_build(workspace: Workspace, result: Plan, jobs: int, skip_existing: boo
 
     options = BuildOptions(jobs=jobs, skip_existing=skip_existing)
     fetch_for_plan(workspace, result)
-    report: BuildReport = build_plan(workspace.settings, workspace.graph, result.names, options,
-                                     on_result=progress)
+    report: BuildReport = build_plan(
+        workspace.settings, workspace.graph, result.names, options, on_result=progress
+    )
     click.echo(report.table())
     _finish(workspace, not report.ok)
 

@@ -36,8 +36,12 @@ class Plan:
             },
             "deleted": self.deleted,
             "unsatisfied": [
-                {"recipe": u.recipe, "kind": u.kind, "subdir": u.package.subdir,
-                 "name": u.package.name}
+                {
+                    "recipe": u.recipe,
+                    "kind": u.kind,
+                    "subdir": u.package.subdir,
+                    "name": u.package.name,
+                }
                 for u in self.unsatisfied
             ],
         }

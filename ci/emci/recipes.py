@@ -225,7 +225,9 @@ def load_variant_config(path: Path, platform: PlatformConfig) -> VariantConfig:
 def variant_values(path: Path, target_platform: str) -> dict[str, list[Any]]:
     """The variant config's values as rattler-build reads them for one target platform."""
     platform = PlatformConfig(
-        target_platform=target_platform, build_platform=BUILD_PLATFORM, host_platform=target_platform
+        target_platform=target_platform,
+        build_platform=BUILD_PLATFORM,
+        host_platform=target_platform,
     )
     return load_variant_config(path, platform).to_dict()
 

@@ -217,9 +217,7 @@ def _download(url: str, target: Path) -> Path:
 
 
 def _run(command: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> None:
-    done = subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, check=False, env=env
-    )
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"]
         raise SourceError(f"{' '.join(command[:3])}: {tail[0]}")
@@ -237,14 +235,21 @@ def debian_source(package: str, folder: Path) -> list[Path]:
         (parts / source_file.name).write_text(text)
     legacy = Path("/etc/apt/sources.list")
     if legacy.is_file():
-        lines = [ln.replace("deb ", "deb-src ", 1) for ln in legacy.read_text().splitlines()
-                 if ln.startswith("deb ")]
+        lines = [
+            ln.replace("deb ", "deb-src ", 1)
+            for ln in legacy.read_text().splitlines()
+            if ln.startswith("deb ")
+        ]
         (parts / "legacy.list").write_text("\n".join(lines) + "\n")
     options = [
-        "-o", "Dir::Etc::SourceList=/dev/null",
-        "-o", f"Dir::Etc::SourceParts={parts}",
-        "-o", f"Dir::State::Lists={lists}",
-        "-o", "APT::Sandbox::User=root",
+        "-o",
+        "Dir::Etc::SourceList=/dev/null",
+        "-o",
+        f"Dir::Etc::SourceParts={parts}",
+        "-o",
+        f"Dir::State::Lists={lists}",
+        "-o",
+        "APT::Sandbox::User=root",
     ]
     _run(["apt-get", *options, "update", "-qq"], folder)
     _run(["apt-get", *options, "source", "--download-only", package], folder)
@@ -253,8 +258,18 @@ def debian_source(package: str, folder: Path) -> list[Path]:
 
 def pypi_sdist(requirement: str, folder: Path) -> list[Path]:
     """A PyPI sdist, through pip (whatever index pip is configured with)."""
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-               "-d", str(folder), requirement]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--no-binary",
+        ":all:",
+        "-d",
+        str(folder),
+        requirement,
+    ]
     _run(command, folder, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
     return sorted(p for p in folder.iterdir() if p.is_file())
 

@@ -12,7 +12,7 @@ from emci.errors import RecipeError
 from emci.git import Git
 from emci.graph import RecipeGraph, build_graph
 from emci.plan import Plan, plan_for_recipes, plan_from_changes
-from emci.recipes import Renderer, RecipeTree
+from emci.recipes import RecipeTree, Renderer
 from emci.settings import RECIPE_FOLDERS, Settings
 
 
@@ -45,8 +45,13 @@ class Workspace:
     def plan_changes(self, base: str, head: str, *, with_dependents: bool) -> Plan:
         changes = self.changes(base, head)
         products = self._deleted_products(changes)
-        return plan_from_changes(self.graph, changes, self.existing(),
-                                 with_dependents=with_dependents, deleted_products=products)
+        return plan_from_changes(
+            self.graph,
+            changes,
+            self.existing(),
+            with_dependents=with_dependents,
+            deleted_products=products,
+        )
 
     def plan_recipes(self, names: list[str], *, with_dependents: bool) -> Plan:
         return plan_for_recipes(self.graph, names, self.existing(), with_dependents=with_dependents)
