@@ -1,0 +1,40 @@
+#!/bin/bash
+set -euxo pipefail
+
+# The build interpreter must be the same version: Debian's python3.11 (3.11.2).
+BUILD_PYTHON=$(command -v python3.11)
+
+# Stdlib modules link our libraries statically into the interpreter (never Emscripten's
+# ports, which download at build time).
+CONFIG_SITE=Tools/wasm/config.site-wasm32-emscripten emconfigure ./configure -C \
+    --host=wasm32-unknown-emscripten --build=x86_64-pc-linux-gnu \
+    --with-emscripten-target=node --enable-wasm-dynamic-linking \
+    --with-build-python="$BUILD_PYTHON" --prefix="$PREFIX" \
+    --without-ensurepip --disable-test-modules \
+    ZLIB_CFLAGS="-I$PREFIX/include" ZLIB_LIBS="-L$PREFIX/lib -lz" \
+    BZIP2_CFLAGS="-I$PREFIX/include" BZIP2_LIBS="-L$PREFIX/lib -lbz2" \
+    LIBLZMA_CFLAGS="-I$PREFIX/include" LIBLZMA_LIBS="-L$PREFIX/lib -llzma" \
+    LIBSQLITE3_CFLAGS="-I$PREFIX/include" LIBSQLITE3_LIBS="-L$PREFIX/lib -lsqlite3"
+
+# zlib is already linked into the main module through zlibmodule: binascii must not link
+# it a second time (wasm-ld: duplicate symbol adler32).
+emmake make -j"${CPU_COUNT:-1}" MODULE_BINASCII_LDFLAGS=
+emmake make install MODULE_BINASCII_LDFLAGS=
+
+# The interpreter: bin/python3.11.js loads bin/python3.11.wasm; bin/python3.11 runs it.
+cp python.wasm "$PREFIX/bin/python3.11.wasm"
+sed -i 's/"python\.wasm"/"python3.11.wasm"/' "$PREFIX/bin/python3.11.js"
+rm -f "$PREFIX/bin/python3.js"
+install -m 0755 "$RECIPE_DIR/launcher.sh" "$PREFIX/bin/python3.11"
+ln -sf python3.11 "$PREFIX/bin/python3"
+ln -sf python3.11 "$PREFIX/bin/python"
+
+# What cannot work in wasm, or only serves CPython's own development, is left out.
+stdlib="$PREFIX/lib/python3.11"
+rm -rf "$stdlib/test" "$stdlib/idlelib" "$stdlib/tkinter" "$stdlib/turtledemo" \
+    "$stdlib/ensurepip" "$stdlib/lib2to3/tests" "$stdlib/distutils/tests" \
+    "$stdlib/ctypes/test" "$stdlib/unittest/test" "$stdlib/sqlite3/test" \
+    "$stdlib/config-3.11-wasm32-emscripten/libpython3.11.a" \
+    "$PREFIX/lib/libpython3.11.a" "$PREFIX/bin/idle3"* "$PREFIX/bin/2to3"* \
+    "$PREFIX/bin/pydoc3"* "$PREFIX/share/man"
+find "$stdlib" -name "*.opt-1.pyc" -delete -o -name "*.opt-2.pyc" -delete
