@@ -286,11 +286,56 @@ def sources_fetch(ctx: click.Context, names: tuple[str, ...]) -> None:
     _finish(workspace, problems)
 
 
+# -- consumers ------------------------------------------------------------------------------
+
+
+@cli.group()
+def env() -> None:
+    """emscripten-wasm32 environments."""
+
+
+@env.command("create")
+@click.argument("prefix", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--channel", "-c", "channels", multiple=True,
+              help="Channel to install from (repeatable; the first has priority). "
+              "Default: output/, then the configured channels.")
+@click.pass_context
+def env_create(ctx: click.Context, prefix: Path, specs: tuple[str, ...],
+               channels: tuple[str, ...]) -> None:
+    """Solve and install SPECS for emscripten-wasm32 into PREFIX."""
+    from emci.env import create_env
+
+    if not channels:
+        channels = tuple(ctx.obj.settings().build_channels())
+    for package in create_env(prefix, list(specs), list(channels)):
+        log.info("%s %s %s  (%s)", package.name, package.version, package.build, package.channel)
+    log.info("created %s", prefix)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("prefix", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run(prefix: Path, args: tuple[str, ...]) -> None:
+    """Run PREFIX's wasm Python under Node: emci run PREFIX -- ARGS..."""
+    from emci.env import run_python
+
+    raise ExitCode(run_python(prefix, list(args)))
+
+
+class ExitCode(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="emci", standalone_mode=False)
     except Failed:
         sys.exit(1)
+    except ExitCode as exc:
+        sys.exit(exc.code)
     except EmciError as exc:
         logs.setup()
         log.error("%s", exc)

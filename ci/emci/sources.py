@@ -252,7 +252,13 @@ def debian_source(package: str, folder: Path) -> list[Path]:
         "APT::Sandbox::User=root",
     ]
     _run(["apt-get", *options, "update", "-qq"], folder)
-    _run(["apt-get", *options, "source", "--download-only", package], folder)
+    try:
+        _run(["apt-get", *options, "source", "--download-only", package], folder)
+    except SourceError:
+        # apt gives up when one file of a source package is missing from the archive
+        # (seen with a .dsc), although the tarballs arrived: keep what was downloaded.
+        if not any(p.is_file() for p in folder.iterdir()):
+            raise
     return sorted(p for p in folder.iterdir() if p.is_file())
 
 
