@@ -320,7 +320,10 @@ def run(prefix: Path, args: tuple[str, ...]) -> None:
     """Run PREFIX's wasm Python under Node: emci run PREFIX -- ARGS..."""
     from emci.env import run_python
 
-    raise ExitCode(run_python(prefix, list(args)))
+    arguments = list(args)
+    if arguments[:1] == ["--"]:  # `emci run PREFIX -- ARGS`: the separator is ours
+        arguments = arguments[1:]
+    raise ExitCode(run_python(prefix, arguments))
 
 
 class ExitCode(Exception):
