@@ -22,3 +22,5 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# Build tools cross-python uses to compile extension modules (see recipes/recipes/cross-python_*)
+python3 -m pip install --quiet --disable-pip-version-check 'setuptools>=78.1.1' wheel 'cython>=3.0'

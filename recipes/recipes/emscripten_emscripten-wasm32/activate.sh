@@ -13,6 +13,11 @@ if ! command -v emcc >/dev/null 2>&1 || [ "${_emci_found}" != "${_emci_expected}
 fi
 
 export EMSCRIPTEN_ROOT="${_emci_root}"
+# emcc is a Python program: run it with the machine's python3, never a wasm python3 that a
+# host environment puts first on PATH.
+if [ -x /usr/bin/python3 ]; then
+    export EMSDK_PYTHON=/usr/bin/python3
+fi
 export EMSCRIPTEN_VERSION="${_emci_expected}"
 export CC=emcc
 export CXX=em++
