@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(emscripten make cmake pkg-config autoconf automake libtool patch git xz-utils bzip2)
+apt_packages=(emscripten make cmake pkg-config autoconf automake libtool patch git xz-utils bzip2 tcl)
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -20,7 +20,7 @@ from conftest import GIT_ENV, REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
-RECIPES = ("emscripten_emscripten-wasm32", "zlib", "bzip2", "libzip")
+RECIPES = ("emscripten_emscripten-wasm32", "zlib", "bzip2", "libzip", "xz", "sqlite", "python")
 
 
 def git(root: Path, *args: str) -> str:
@@ -99,6 +99,9 @@ def test_node_tests_ran_and_passed(built: Path):
     assert "zlib round trip ok" in zlib and zlib.count("dlopen_test.js") >= 2
     assert "bzip2 round trip ok" in (logs / "bzip2.log").read_text()
     assert "libzip 1.7.3 round trip ok: 2 entries" in (logs / "libzip.log").read_text()
+    assert "sqlite 3.40.1 ok" in (logs / "sqlite.log").read_text()
+    assert "xz round trip ok" in (logs / "xz.log").read_text()
+    assert "stdlib checks ok" in (logs / "python.log").read_text()
     for name in RECIPES:
         assert "all tests passed" in (logs / f"{name}.log").read_text()
 
@@ -167,5 +170,51 @@ def test_failing_test_fails_the_build_and_skips_dependents(built: Path):
             if p["name"] == "bzip2"
         ]
         assert builds and not any(b.endswith("_7") for b in builds)
+    finally:
+        git(built, "checkout", "-q", "main")
+
+
+def test_wasm_python_runs_in_node_from_an_installed_env(built: Path, tmp_path: Path):
+    prefix = tmp_path / "env"
+    done = emci(built, "env", "create", str(prefix), "python")
+    assert done.returncode == 0, done.stderr
+    code = (
+        "import zlib, bz2, lzma, sqlite3, json, sys; "
+        "print(json.dumps([sys.platform, sys.prefix, sqlite3.sqlite_version]))"
+    )
+    done = emci(built, "run", str(prefix), "--", "-c", code)
+    assert done.returncode == 0, done.stderr
+    platform, sys_prefix, sqlite_version = json.loads(done.stdout)
+    assert platform == "emscripten" and sqlite_version == "3.40.1"
+    assert Path(sys_prefix).resolve() == prefix.resolve()
+    assert emci(built, "run", str(prefix), "--", "-c", "raise SystemExit(3)").returncode == 3
+    launcher = subprocess.run(
+        [str(prefix / "bin" / "python"), "-c", "print(6 * 7)"], capture_output=True, text=True
+    )
+    assert launcher.stdout.strip() == "42"
+
+
+def test_cross_python_builds_an_extension_module(built: Path, tmp_path: Path):
+    git(built, "checkout", "-q", "-b", "add-spam")
+    shutil.copytree(
+        Path(__file__).parent / "data" / "spam", built / "recipes" / "recipes_emscripten" / "spam"
+    )
+    git(built, "add", "-A")
+    git(built, "commit", "-q", "-m", "spam: a C extension")
+    try:
+        done = emci(built, "build", "changed", "main", "HEAD", "--skip-existing")
+        assert done.returncode == 0
+        prefix = tmp_path / "env"
+        assert emci(built, "env", "create", str(prefix), "spam").returncode == 0
+        done = emci(
+            built,
+            "run",
+            str(prefix),
+            "--",
+            "-c",
+            "import spam; print(spam.add(40, 2), spam.__file__)",
+        )
+        assert done.stdout.split()[0] == "42"
+        assert done.stdout.strip().endswith("spam.cpython-311-wasm32-emscripten.so")
     finally:
         git(built, "checkout", "-q", "main")

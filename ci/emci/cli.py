@@ -297,12 +297,18 @@ def env() -> None:
 @env.command("create")
 @click.argument("prefix", type=click.Path(path_type=Path, file_okay=False))
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--channel", "-c", "channels", multiple=True,
-              help="Channel to install from (repeatable; the first has priority). "
-              "Default: output/, then the configured channels.")
+@click.option(
+    "--channel",
+    "-c",
+    "channels",
+    multiple=True,
+    help="Channel to install from (repeatable; the first has priority). "
+    "Default: output/, then the configured channels.",
+)
 @click.pass_context
-def env_create(ctx: click.Context, prefix: Path, specs: tuple[str, ...],
-               channels: tuple[str, ...]) -> None:
+def env_create(
+    ctx: click.Context, prefix: Path, specs: tuple[str, ...], channels: tuple[str, ...]
+) -> None:
     """Solve and install SPECS for emscripten-wasm32 into PREFIX."""
     from emci.env import create_env
 
