@@ -28,8 +28,13 @@ PYODIDE_SCRIPT = """\
 const { loadPyodide } = require("pyodide");
 loadPyodide().then((pyodide) => { pyodide.runPython("pass"); });
 """
-PYODIDE_CORE = ("pyodide.asm.wasm", "pyodide.asm.js", "pyodide.js", "python_stdlib.zip",
-                "pyodide-lock.json")
+PYODIDE_CORE = (
+    "pyodide.asm.wasm",
+    "pyodide.asm.js",
+    "pyodide.js",
+    "python_stdlib.zip",
+    "pyodide-lock.json",
+)
 
 
 def median_seconds(command: list[str], runs: int, cwd: Path | None = None) -> float:
@@ -55,8 +60,19 @@ def install_pyodide(version: str) -> Path:
     folder = ROOT / "build" / "bench" / f"pyodide-{version}"
     if not (folder / "node_modules" / "pyodide" / "pyodide.asm.wasm").is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(folder),
-                        f"pyodide@{version}"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(folder),
+                f"pyodide@{version}",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     (folder / "start.js").write_text(PYODIDE_SCRIPT)
     return folder
 
@@ -80,12 +96,16 @@ def main() -> int:
     core = pyodide / "node_modules" / "pyodide"
     theirs_size = tree_size([core / name for name in PYODIDE_CORE])
     ratio = ours / theirs
-    print(f"runs: {args.runs} each, node {subprocess.check_output(['node', '--version'], text=True).strip()}")
+    node = subprocess.check_output(["node", "--version"], text=True).strip()
+    print(f"runs: {args.runs} each, node {node}")
     print(f"ours    (python 3.11, -c pass):              median {ours:.3f} s")
     print(f"pyodide {args.pyodide_version} (loadPyodide + runPython): median {theirs:.3f} s")
-    print(f"ratio ours/pyodide: {ratio:.2f} (goal <= 0.25): {'met' if ratio <= 0.25 else 'NOT met'}")
-    print(f"installed size: python + stdlib {ours_size / 1e6:.1f} MB, "
-          f"pyodide core files {theirs_size / 1e6:.1f} MB")
+    verdict = "met" if ratio <= 0.25 else "NOT met"
+    print(f"ratio ours/pyodide: {ratio:.2f} (goal <= 0.25): {verdict}")
+    print(
+        f"installed size: python + stdlib {ours_size / 1e6:.1f} MB, "
+        f"pyodide core files {theirs_size / 1e6:.1f} MB"
+    )
     return 0
 
 
