@@ -14,7 +14,9 @@ provider declared in the recipe's `extra.sources`:
         debian: zlib            # Debian source package, via `apt-get source --download-only`
         pypi: PyYAML==6.0.2     # PyPI sdist, via `pip download --no-binary :all:`
 
-A file is kept only when its sha256 matches the recipe's.
+A PyPI sdist's URL is written `pypi://<project>/<file>` (no registry host in the repository);
+only the `pypi` provider can fetch it. A file is kept only when its sha256 matches the
+recipe's.
 """
 
 from __future__ import annotations
