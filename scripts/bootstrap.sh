@@ -23,4 +23,5 @@ fi
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 # Build tools cross-python uses to compile extension modules (see recipes/recipes/cross-python_*)
-python3 -m pip install --quiet --disable-pip-version-check 'setuptools>=78.1.1' wheel 'cython>=3.0'
+python3 -m pip install --quiet --disable-pip-version-check 'setuptools>=78.1.1' wheel 'cython>=3.0' \
+    hatchling hatch-vcs flit-core setuptools-scm
