@@ -56,7 +56,7 @@ def built(tmp_path_factory, mirror: Path):
     """A copy of this repository on branch main, every recipe built into output/."""
     root = tmp_path_factory.mktemp("e2e") / "repo"
     root.mkdir()
-    for item in ("recipes", "pyproject.toml", "conda_build_config.yaml"):
+    for item in ("recipes", "pyproject.toml", "conda_build_config.yaml", ".gitignore"):
         source = REPO_ROOT / item
         if source.is_dir():
             shutil.copytree(source, root / item)
@@ -84,7 +84,8 @@ def test_channel_lists_every_package(built: Path):
     noarch = {p["name"] for p in repodata(built, "noarch")["packages.conda"].values()}
     assert "emscripten-abi" in noarch
     for package in repodata(built, "emscripten-wasm32")["packages.conda"].values():
-        assert any(dep.startswith("emscripten-abi") for dep in package["depends"])
+        if package["name"] in ("zlib", "bzip2", "libzip", "python", "pyyaml"):
+            assert any(dep.startswith("emscripten-abi") for dep in package["depends"])
     # logs, work trees and caches live beside the channel, never in it
     assert sorted(p.name for p in (built / "output").iterdir()) == [
         "emscripten-wasm32",
@@ -135,7 +136,8 @@ def test_bumped_build_number_plans_and_builds_exactly_zlib(built: Path):
         plan = json.loads(emci(built, "plan", "main", "HEAD", "--json").stdout)
         assert plan["generations"] == [["zlib"]]
         plan = json.loads(emci(built, "plan", "main", "HEAD", "--json", "--with-dependents").stdout)
-        assert plan["generations"] == [["zlib"], ["libzip"]]
+        assert plan["generations"][:2] == [["zlib"], ["libzip", "python"]]
+        assert "pyyaml" in plan["recipes"]  # python's dependents come along
         done = emci(built, "build", "changed", "main", "HEAD", "--skip-existing")
         assert done.returncode == 0
         assert "[1/1] built zlib" in done.stdout
@@ -216,5 +218,24 @@ def test_cross_python_builds_an_extension_module(built: Path, tmp_path: Path):
         )
         assert done.stdout.split()[0] == "42"
         assert done.stdout.strip().endswith("spam.cpython-311-wasm32-emscripten.so")
+    finally:
+        git(built, "checkout", "-q", "main")
+
+
+def test_a_failing_python_test_fails_the_build_with_pytest_output(built: Path):
+    git(built, "checkout", "-q", "-b", "break-markupsafe")
+    folder = built / "recipes" / "recipes_emscripten" / "markupsafe"
+    recipe = folder / "recipe.yaml"
+    recipe.write_text(recipe.read_text().replace("  number: 0", "  number: 9", 1))
+    with (folder / "test_markupsafe.py").open("a") as handle:
+        handle.write("\n\ndef test_deliberately_failing():\n    assert 1 + 1 == 3\n")
+    git(built, "commit", "-q", "-am", "markupsafe: a failing test")
+    try:
+        done = emci(built, "build", "changed", "main", "HEAD")
+        assert done.returncode == 1
+        log = (built / "build" / "logs" / "markupsafe.log").read_text()
+        assert "FAILED test_markupsafe.py::test_deliberately_failing" in log
+        assert "assert (1 + 1) == 3" in log
+        assert "PASSED test_markupsafe.py::test_escape" in log
     finally:
         git(built, "checkout", "-q", "main")
