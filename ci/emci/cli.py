@@ -286,6 +286,39 @@ def sources_fetch(ctx: click.Context, names: tuple[str, ...]) -> None:
     _finish(workspace, problems)
 
 
+# -- lint -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("refs", nargs=-1)
+@click.option("--all", "lint_all", is_flag=True, help="Lint every recipe.")
+@click.pass_context
+def lint(ctx: click.Context, refs: tuple[str, ...], lint_all: bool) -> None:
+    """Lint the recipes changed between BASE and HEAD (or --all); every problem, then exit 1."""
+    from emci.changes import find_changes
+    from emci.git import Git
+    from emci.lint import lint_tree
+    from emci.recipes import Renderer
+
+    settings = ctx.obj.settings()
+    if lint_all == bool(refs) or (refs and len(refs) != 2):
+        raise click.UsageError("give BASE HEAD, or --all")
+    renderer = Renderer(settings.variant_config)
+    names = None
+    if refs:
+        tree = renderer.render_tree(settings.recipes_dir)
+        config = str(settings.variant_config.relative_to(settings.root))
+        changes = find_changes(Git(settings.root), refs[0], refs[1], tree.recipes, config)
+        names = set(changes.recipes)
+    problems = lint_tree(settings.recipes_dir, renderer, names)
+    for problem in problems:
+        log.error("%s", problem)
+    checked = "every recipe" if names is None else f"{len(names)} changed recipe(s)"
+    log.info("lint: %s, %d problem(s)", checked, len(problems))
+    if problems:
+        raise Failed()
+
+
 # -- consumers ------------------------------------------------------------------------------
 
 

@@ -1,0 +1,19 @@
+"""The repository passes its own pre-commit hooks (hooks install from PyPI)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from conftest import GIT_ENV, REPO_ROOT
+
+
+@pytest.mark.e2e
+def test_pre_commit_passes_on_a_clone(tmp_path):
+    clone = tmp_path / "clone"
+    env = {**os.environ, **GIT_ENV}
+    subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(clone)], check=True, env=env)
+    done = subprocess.run(["pre-commit", "run", "--all-files", "--show-diff-on-failure"],
+                          cwd=clone, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
