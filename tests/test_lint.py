@@ -42,8 +42,12 @@ extra:
 
 
 def lint(repo: Repo, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "emci", "--root", str(repo.root), "lint", *args],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "emci", "--root", str(repo.root), "lint", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_clean_tree_passes(repo: Repo):
@@ -73,8 +77,10 @@ def test_a_bad_recipe_on_a_branch_reports_every_problem(repo: Repo):
 
 def test_unparsable_and_unrenderable_recipes(repo: Repo):
     repo.recipe("broken", "package: [\n")
-    repo.recipe("nomaint", GOOD.replace("good", "nomaint").replace(
-        "extra:\n  recipe-maintainers: [someone]\n", "") + "requirements:\n  host:\n    - ${{ nope() }}\n")
+    no_maintainers = GOOD.replace("good", "nomaint").replace(
+        "extra:\n  recipe-maintainers: [someone]\n", ""
+    )
+    repo.recipe("nomaint", no_maintainers + "requirements:\n  host:\n    - ${{ nope() }}\n")
     repo.commit()
     done = lint(repo, "--all")
     assert done.returncode == 1
@@ -90,4 +96,5 @@ def test_duplicate_outputs_name_both_recipes(repo: Repo):
     done = lint(repo, "--all")
     assert done.returncode == 1
     assert "good2/recipe.yaml: package.name: emscripten-wasm32/good is also produced by" in (
-        done.stderr)
+        done.stderr
+    )

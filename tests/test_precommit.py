@@ -14,6 +14,12 @@ def test_pre_commit_passes_on_a_clone(tmp_path):
     clone = tmp_path / "clone"
     env = {**os.environ, **GIT_ENV}
     subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(clone)], check=True, env=env)
-    done = subprocess.run(["pre-commit", "run", "--all-files", "--show-diff-on-failure"],
-                          cwd=clone, capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(
+        ["pre-commit", "run", "--all-files", "--show-diff-on-failure"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -56,8 +56,13 @@ def _check_license(where: str, data: Mapping[str, Any]) -> list[Problem]:
         return []  # templated: checked on the render
     errors = get_spdx_licensing().validate(license_text, strict=True).errors
     if errors:
-        return [Problem(where, "about.license",
-                        f"{license_text!r} is not a valid SPDX expression ({'; '.join(errors)})")]
+        return [
+            Problem(
+                where,
+                "about.license",
+                f"{license_text!r} is not a valid SPDX expression ({'; '.join(errors)})",
+            )
+        ]
     return []
 
 
@@ -94,8 +99,9 @@ def _has_tests(data: Mapping[str, Any]) -> bool:
     return any(isinstance(o, Mapping) and o.get("tests") for o in data.get("outputs") or [])
 
 
-def lint_tree(recipes_dir: Path, renderer: Renderer, names: Iterable[str] | None = None
-              ) -> list[Problem]:
+def lint_tree(
+    recipes_dir: Path, renderer: Renderer, names: Iterable[str] | None = None
+) -> list[Problem]:
     """Lint the named recipes (all when None): raw checks, the render, duplicate outputs."""
     wanted = None if names is None else set(names)
     problems: list[Problem] = []
@@ -117,7 +123,11 @@ def lint_tree(recipes_dir: Path, renderer: Renderer, names: Iterable[str] | None
         for key in rendered[name].produced():
             other = producers.setdefault(key, name)
             if other != name and (wanted is None or {name, other} & wanted):
-                problems.append(Problem(
-                    str(rendered[name].path), "package.name",
-                    f"{key} is also produced by {rendered[other].path}"))
+                problems.append(
+                    Problem(
+                        str(rendered[name].path),
+                        "package.name",
+                        f"{key} is also produced by {rendered[other].path}",
+                    )
+                )
     return sorted(problems)
