@@ -21,7 +21,7 @@ def test_fixture(numbers):
 
 def test_raises():
     with pytest.raises(ZeroDivisionError):
-        1 / 0
+        _ = 1 / 0
 
 
 def test_tmp_path(tmp_path):
