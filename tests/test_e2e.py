@@ -239,3 +239,23 @@ def test_a_failing_python_test_fails_the_build_with_pytest_output(built: Path):
         assert "PASSED test_markupsafe.py::test_escape" in log
     finally:
         git(built, "checkout", "-q", "main")
+
+
+def test_env_create_installs_from_a_served_channel(built: Path, tmp_path: Path):
+    import threading
+
+    from emci.serve import make_server
+
+    server = make_server(built / "output", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        prefix = tmp_path / "env"
+        done = emci(built, "env", "create", str(prefix), "zlib", "--channel", url)
+        assert done.returncode == 0, done.stderr
+        assert (prefix / "lib" / "libz.a").is_file()
+        assert url in done.stdout  # installed from the served channel
+    finally:
+        server.shutdown()
+        server.server_close()

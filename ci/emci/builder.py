@@ -121,10 +121,10 @@ class RecipeBuilder:
         seconds = scheduler.now() - start
         if done.returncode != 0:
             return TaskResult(name, FAILED, seconds, log_path, message=last_line(log_path))
-        publish(stage, self.settings.output)
+        published = publish(stage, self.settings.output)
         shutil.rmtree(stage, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
-        return TaskResult(name, BUILT, seconds, log_path)
+        return TaskResult(name, BUILT, seconds, log_path, packages=tuple(map(str, published)))
 
 
 def build_plan(
@@ -152,7 +152,11 @@ def build_plan(
 
 def write_manifest(settings: Settings, results: list[TaskResult]) -> None:
     """build/last-build.json: what the last build produced (for uploads)."""
-    data = {"results": [{"recipe": r.name, "status": r.status} for r in results]}
+    data = {
+        "results": [
+            {"recipe": r.name, "status": r.status, "packages": list(r.packages)} for r in results
+        ]
+    }
     path = settings.build / "last-build.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1))

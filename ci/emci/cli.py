@@ -319,6 +319,66 @@ def lint(ctx: click.Context, refs: tuple[str, ...], lint_all: bool) -> None:
         raise Failed()
 
 
+# -- publishing -----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--to",
+    "target",
+    default="channel",
+    help="A directory (kind dir; default channel/) or a server URL.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["dir", "quetz", "prefix", "anaconda", "artifactory"]),
+    default="dir",
+)
+@click.option("--channel", "channel_name", help="Channel on the server (server kinds).")
+@click.pass_context
+def upload(
+    ctx: click.Context, files: tuple[Path, ...], target: str, kind: str, channel_name: str | None
+) -> None:
+    """Upload FILES (default: the packages of the last build) to a channel."""
+    import os
+
+    from emci import upload as uploading
+
+    uploading.check_upload_allowed(os.environ)
+    settings = ctx.obj.settings()
+    paths = list(files) or uploading.packages_of_last_build(settings.build / "last-build.json")
+    if not paths:
+        log.info("nothing to upload: the last build produced no package")
+        return
+    if kind == "dir":
+        results = uploading.upload_to_directory(paths, Path(target).resolve())
+    else:
+        if not channel_name:
+            raise click.UsageError(f"--kind {kind} needs --channel")
+        results = uploading.upload_to_server(kind, paths, target, channel_name, os.environ)
+    for result in results:
+        log.info("%s %s/%s", result.status, result.subdir, result.filename)
+
+
+@cli.command()
+@click.argument("directory", default="output", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--port", type=click.IntRange(0, 65535), default=8000)
+def serve(directory: Path, port: int) -> None:
+    """Serve a directory channel over HTTP on 127.0.0.1."""
+    from emci.serve import make_server
+
+    server = make_server(directory.resolve(), port)
+    host, bound = server.server_address[:2]
+    log.info("serving %s at http://%s:%d/ (Ctrl-C stops)", directory, host, bound)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 # -- consumers ------------------------------------------------------------------------------
 
 

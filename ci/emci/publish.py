@@ -15,7 +15,8 @@ _channel_lock = threading.Lock()
 
 
 def publish(stage: Path, channel: Path) -> list[Path]:
-    """Copy the stage's packages into `channel/<subdir>/` atomically, then re-index."""
+    """Copy the stage's packages into `channel/<subdir>/` atomically, then re-index.
+    Returns the channel's files for every staged package."""
     added = []
     replaced = False
     with _channel_lock:
@@ -25,6 +26,7 @@ def publish(stage: Path, channel: Path) -> list[Path]:
             target = subdir / package.name
             if target.exists():
                 if filecmp.cmp(package, target, shallow=False):
+                    added.append(target)
                     continue
                 # A local rebuild under the same file name (a recipe edited without a
                 # build-number bump). The indexer keeps entries of known file names, so

@@ -31,6 +31,7 @@ class TaskResult:
     seconds: float = 0.0
     log: Path | None = None
     message: str = ""
+    packages: tuple[str, ...] = ()  # package files a build put into the channel
 
     @property
     def ok(self) -> bool:

@@ -1,0 +1,210 @@
+"""Publishing packages: to a directory channel (done here, safely) or to a channel server
+(through rattler-build's upload API), and the guards that keep pull requests from uploading.
+
+Directory channels: every file is validated (a real conda file name, for the subdir its
+metadata names, no path separators) and checked against what the channel already has
+before anything is written; a file that exists with other bytes is refused (packages are
+immutable: bump the build number), the same bytes again is a no-op. Files are copied under
+a temporary name and renamed, then the channel is re-indexed with py-rattler, all under an
+exclusive lock on the channel, so concurrent uploads neither lose entries nor expose a
+repodata entry without its file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import filecmp
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from emci.errors import EmciError
+from emci.publish import index_channel
+
+SERVER_KINDS = ("quetz", "prefix", "anaconda", "artifactory")
+KINDS = ("dir", *SERVER_KINDS)
+# environment variable holding each server kind's credential
+CREDENTIALS = {
+    "quetz": "QUETZ_API_KEY",
+    "prefix": "PREFIX_API_KEY",
+    "anaconda": "ANACONDA_API_KEY",
+    "artifactory": "ARTIFACTORY_TOKEN",
+}
+UPLOAD_EVENTS = ("push", "workflow_dispatch", "schedule")
+SUBDIRS = ("emscripten-wasm32", "linux-64", "noarch")
+
+
+class UploadError(EmciError):
+    pass
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    path: Path
+    name: str
+    version: str
+    build: str
+    subdir: str
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    filename: str
+    subdir: str
+    status: str  # "added" | "unchanged" | "uploaded"
+
+
+# -- guards ---------------------------------------------------------------------------------
+
+
+def check_upload_allowed(environ: Mapping[str, str]) -> None:
+    """Inside GitHub Actions, only push / dispatch / schedule runs of the default branch."""
+    if environ.get("GITHUB_ACTIONS") != "true":
+        return
+    event = environ.get("GITHUB_EVENT_NAME", "")
+    if event not in UPLOAD_EVENTS:
+        raise UploadError(
+            f"refusing to upload from a GitHub Actions {event or 'unknown'!r} run: uploads run "
+            f"only for {', '.join(UPLOAD_EVENTS)} events on the default branch"
+        )
+    default = _default_branch(environ)
+    ref = environ.get("GITHUB_REF", "")
+    if ref != f"refs/heads/{default}":
+        raise UploadError(
+            f"refusing to upload from {ref or 'an unknown ref'}: uploads run only on the "
+            f"default branch ({default})"
+        )
+
+
+def _default_branch(environ: Mapping[str, str]) -> str:
+    path = environ.get("GITHUB_EVENT_PATH")
+    if path:
+        try:
+            event = json.loads(Path(path).read_text())
+            branch = (event.get("repository") or {}).get("default_branch")
+            if branch:
+                return str(branch)
+        except (OSError, ValueError):
+            pass
+    return environ.get("EMCI_DEFAULT_BRANCH", "main")
+
+
+# -- package files --------------------------------------------------------------------------
+
+
+def read_package(path: Path) -> PackageFile:
+    """A package file's identity, validated against its name."""
+    from rattler_build import Package
+
+    name = path.name
+    if os.sep in name or "/" in name or name.startswith("."):
+        raise UploadError(f"{path}: not a valid package file name")
+    if not name.endswith((".conda", ".tar.bz2")):
+        raise UploadError(f"{path}: not a conda package (.conda or .tar.bz2)")
+    if not path.is_file():
+        raise UploadError(f"{path}: no such file")
+    try:
+        package = Package.from_file(path)
+    except Exception as exc:  # a broken archive
+        raise UploadError(f"{path}: cannot read the package: {str(exc).splitlines()[0]}") from exc
+    subdir = package.subdir or "noarch"
+    expected = f"{package.name}-{package.version}-{package.build_string}"
+    stem = name[: -len(".conda")] if name.endswith(".conda") else name[: -len(".tar.bz2")]
+    if stem != expected:
+        raise UploadError(f"{path}: file name does not match its metadata ({expected})")
+    if subdir not in SUBDIRS:
+        raise UploadError(f"{path}: subdir {subdir!r} is not one this channel serves")
+    return PackageFile(path, package.name, str(package.version), package.build_string, subdir)
+
+
+def packages_of_last_build(manifest: Path) -> list[Path]:
+    try:
+        data = json.loads(manifest.read_text())
+    except (OSError, ValueError) as exc:
+        raise UploadError(f"{manifest}: no build manifest to upload from ({exc})") from exc
+    return [Path(p) for r in data.get("results", []) for p in r.get("packages", [])]
+
+
+# -- directory channels ---------------------------------------------------------------------
+
+
+@contextmanager
+def channel_lock(channel: Path) -> Iterator[None]:
+    channel.mkdir(parents=True, exist_ok=True)
+    with (channel / ".emci-upload.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def upload_to_directory(files: Sequence[Path], channel: Path) -> list[UploadResult]:
+    packages = [read_package(Path(f)) for f in files]  # validate everything first
+    with channel_lock(channel):
+        plan: list[tuple[PackageFile, Path, bool]] = []
+        for package in packages:
+            target = channel / package.subdir / package.filename
+            if target.exists():
+                if not filecmp.cmp(package.path, target, shallow=False):
+                    raise UploadError(
+                        f"{package.path}: {package.subdir}/{package.filename} already exists in "
+                        f"{channel} with different content; packages are immutable (bump the "
+                        f"build number)"
+                    )
+                plan.append((package, target, False))
+            else:
+                plan.append((package, target, True))
+        for package, target, new in plan:
+            if new:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+                shutil.copyfile(package.path, tmp)
+                tmp.replace(target)
+        if any(new for _p, _t, new in plan):
+            index_channel(channel)
+    return [
+        UploadResult(p.filename, p.subdir, "added" if new else "unchanged") for p, _t, new in plan
+    ]
+
+
+# -- servers ---------------------------------------------------------------------------------
+
+
+def upload_to_server(
+    kind: str, files: Sequence[Path], url: str, channel: str, environ: Mapping[str, str]
+) -> list[UploadResult]:
+    import rattler_build
+
+    packages = [read_package(Path(f)) for f in files]
+    secret = environ.get(CREDENTIALS[kind])
+    if not secret:
+        raise UploadError(f"--kind {kind} needs the credential in ${CREDENTIALS[kind]}")
+    paths = [str(p.path) for p in packages]
+    try:
+        if kind == "quetz":
+            rattler_build.upload_package_to_quetz(paths, url, channel, api_key=secret)
+        elif kind == "prefix":
+            rattler_build.upload_package_to_prefix(
+                paths, url, channel, api_key=secret, skip_existing=True
+            )
+        elif kind == "anaconda":
+            # for anaconda.org the "channel" is OWNER[/LABEL]
+            owner, _, label = channel.partition("/")
+            rattler_build.upload_package_to_anaconda(
+                paths, owner, channel=[label or "main"], api_key=secret, url=url or None
+            )
+        elif kind == "artifactory":
+            rattler_build.upload_package_to_artifactory(paths, url, channel, token=secret)
+    except Exception as exc:
+        message = str(exc).replace(secret, "***").splitlines()
+        raise UploadError(f"upload to {kind} {url} failed: {' '.join(message[:3])}") from None
+    return [UploadResult(p.filename, p.subdir, "uploaded") for p in packages]
