@@ -21,13 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ci"))
 
+from rattler_build import Stage0Recipe  # noqa: E402
+from rattler_build.render import RenderConfig  # noqa: E402
+
 from emci.channels import ChannelIndex  # noqa: E402
 from emci.graph import build_graph  # noqa: E402
 from emci.plan import plan_for_recipes  # noqa: E402
 from emci.recipes import Renderer, discover  # noqa: E402
 from emci.settings import RECIPE_FOLDERS  # noqa: E402
-from rattler_build import Stage0Recipe  # noqa: E402
-from rattler_build.render import RenderConfig  # noqa: E402
 
 CONFIG = """\
 c_compiler:                    # [target_platform == "emscripten-wasm32"]

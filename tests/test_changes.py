@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import Repo, recipe_text
 from emci.channels import ChannelIndex
 from emci.errors import GitError, GraphError

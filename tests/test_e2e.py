@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import GIT_ENV, REPO_ROOT
 
 pytestmark = pytest.mark.e2e

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import Repo, recipe_text
 from emci.errors import CycleError, GraphError
 from emci.graph import build_graph

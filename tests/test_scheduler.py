@@ -8,6 +8,7 @@ import time
 
 import networkx as nx
 import pytest
+
 from emci import scheduler
 from emci.scheduler import BUILT, FAILED, SKIPPED, TaskResult
 

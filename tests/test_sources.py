@@ -7,6 +7,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+
 from conftest import Repo
 from emci.errors import SourceError
 from emci.recipes import Renderer

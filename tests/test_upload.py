@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+
 from emci.upload import UploadError, check_upload_allowed, upload_to_directory, upload_to_server
 
 
