@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +205,10 @@ def _run_build(
         workspace.settings, workspace.graph, result.names, options, on_result=progress
     )
     click.echo(report.table())
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:  # GitHub Actions shows this file on the run's page
+        with open(summary, "a") as handle:
+            handle.write(f"### emci build\n\n```\n{report.table()}\n```\n")
     _finish(workspace, not report.ok)
 
 
@@ -341,8 +346,6 @@ def upload(
     ctx: click.Context, files: tuple[Path, ...], target: str, kind: str, channel_name: str | None
 ) -> None:
     """Upload FILES (default: the packages of the last build) to a channel."""
-    import os
-
     from emci import upload as uploading
 
     uploading.check_upload_allowed(os.environ)
