@@ -16,18 +16,17 @@ import pytest
 from emci.upload import UploadError, check_upload_allowed, upload_to_directory, upload_to_server
 
 
-@pytest.fixture(scope="module")
-def packages(tmp_path_factory) -> list[Path]:
-    """50 small noarch packages, really built by rattler-build (one multi-output recipe)."""
+def build_dummies(root: Path, count: int = 50) -> list[Path]:
+    """`count` small noarch packages, really built by rattler-build (one multi-output recipe)."""
     import rattler_build
 
-    root = tmp_path_factory.mktemp("fifty")
+    root.mkdir(parents=True, exist_ok=True)
     outputs = "".join(
         f"  - package: {{name: dummy{i:02d}}}\n"
         f"    build:\n      noarch: generic\n      script:\n"
         f"        - mkdir -p $PREFIX/share/dummy\n"
         f"        - echo {i} > $PREFIX/share/dummy/dummy{i:02d}.txt\n"
-        for i in range(50)
+        for i in range(count)
     )
     recipe = root / "recipe.yaml"
     recipe.write_text(
@@ -39,8 +38,13 @@ def packages(tmp_path_factory) -> list[Path]:
             [recipe], channel=[str(root / "none")], test="skip", output_dir=root / "out"
         )
     files = sorted((root / "out" / "noarch").glob("*.conda"))
-    assert len(files) == 50
+    assert len(files) == count
     return files
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory) -> list[Path]:
+    return build_dummies(tmp_path_factory.mktemp("fifty"))
 
 
 def emci(*args: str, env: dict | None = None, cwd: Path | None = None):
