@@ -260,3 +260,55 @@ def test_env_create_installs_from_a_served_channel(built: Path, tmp_path: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_channel_page_renders_in_chromium(built: Path, tmp_path: Path):
+    import threading
+
+    from emci.serve import make_server
+
+    channel = tmp_path / "channel"
+    files = sorted(map(str, (built / "output").glob("*/*.conda")))
+    assert emci(built, "upload", "--to", str(channel), *files).returncode == 0
+    metadata = json.loads((channel / "emci-metadata.json").read_text())["packages"]
+    zlib_key = next(k for k in metadata if "/zlib-" in k)
+    assert metadata[zlib_key]["tests"] == "passed"
+    assert metadata[zlib_key]["built_at"] and metadata[zlib_key]["uploaded_at"]
+    assert emci(built, "channel-page", str(channel)).returncode == 0
+    node_modules = REPO_ROOT / "build" / "node"
+    if not (node_modules / "node_modules" / "playwright-core").is_dir():
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(node_modules),
+                "playwright-core@1",
+            ],
+            check=True,
+        )
+    server = make_server(channel, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    shots = REPO_ROOT / "build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        done = subprocess.run(
+            ["node", str(Path(__file__).parent / "channel_page_check.js"), url, str(shots)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            env={**os.environ, "NODE_PATH": str(node_modules / "node_modules")},
+        )
+        assert done.returncode == 0, done.stderr
+        seen = json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert {"zlib", "bzip2", "python", "pyyaml"} <= set(seen["names"])
+    assert seen["visible"] == ["zlib"]
+    assert seen["phoneTableHeader"] == "none"  # rows become cards on a phone
+    assert (shots / "channel-desktop.png").stat().st_size > 10_000

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emci import scheduler
+from emci.channel_meta import now
 from emci.channels import ChannelIndex
 from emci.graph import RecipeGraph
 from emci.publish import ensure_channel, publish
@@ -121,7 +122,13 @@ class RecipeBuilder:
         seconds = scheduler.now() - start
         if done.returncode != 0:
             return TaskResult(name, FAILED, seconds, log_path, message=last_line(log_path))
-        published = publish(stage, self.settings.output)
+        metadata = {
+            "recipe": name,
+            "built_at": now(),
+            "build_seconds": round(seconds, 1),
+            "tests": "passed",
+        }
+        published = publish(stage, self.settings.output, metadata)
         shutil.rmtree(stage, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
         return TaskResult(name, BUILT, seconds, log_path, packages=tuple(map(str, published)))

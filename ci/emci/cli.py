@@ -364,6 +364,16 @@ def upload(
         log.info("%s %s/%s", result.status, result.subdir, result.filename)
 
 
+@cli.command("channel-page")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--title", help="Page title (default: the channel folder's name).")
+def channel_page(directory: Path, title: str | None) -> None:
+    """Write a searchable index.html listing every package of a directory channel."""
+    from emci.channel_page import write_channel_page
+
+    log.info("wrote %s", write_channel_page(directory.resolve(), title))
+
+
 @cli.command()
 @click.argument("directory", default="output", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--port", type=click.IntRange(0, 65535), default=8000)

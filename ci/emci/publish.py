@@ -3,23 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import filecmp
 import os
 import shutil
 import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from rattler.index import index_fs
 
-_channel_lock = threading.Lock()
+from emci.channel_meta import update_metadata
+
+_thread_lock = threading.Lock()
 
 
-def publish(stage: Path, channel: Path) -> list[Path]:
+@contextmanager
+def channel_lock(channel: Path) -> Iterator[None]:
+    """Exclusive access to a directory channel, across threads and processes."""
+    channel.mkdir(parents=True, exist_ok=True)
+    with _thread_lock, (channel / ".emci-channel.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def publish(stage: Path, channel: Path, metadata: Mapping[str, Any] | None = None) -> list[Path]:
     """Copy the stage's packages into `channel/<subdir>/` atomically, then re-index.
     Returns the channel's files for every staged package."""
     added = []
     replaced = False
-    with _channel_lock:
+    with channel_lock(channel):
         for package in sorted(stage.glob("*/*.conda")):
             subdir = channel / package.parent.name
             subdir.mkdir(parents=True, exist_ok=True)
@@ -37,6 +55,7 @@ def publish(stage: Path, channel: Path) -> list[Path]:
             tmp.replace(target)
             added.append(target)
         index_channel(channel, force=replaced)
+        update_metadata(channel, {f"{p.parent.name}/{p.name}": dict(metadata or {}) for p in added})
     return added
 
 
@@ -51,5 +70,5 @@ def index_channel(channel: Path, force: bool = False) -> None:
 def ensure_channel(channel: Path) -> None:
     """An empty but valid channel (conda clients need noarch/repodata.json)."""
     if not (channel / "noarch" / "repodata.json").is_file():
-        with _channel_lock:
+        with channel_lock(channel):
             index_channel(channel)

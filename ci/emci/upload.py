@@ -12,18 +12,17 @@ repodata entry without its file.
 
 from __future__ import annotations
 
-import fcntl
 import filecmp
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from emci.channel_meta import now, read_metadata, update_metadata
 from emci.errors import EmciError
-from emci.publish import index_channel
+from emci.publish import channel_lock, index_channel
 
 SERVER_KINDS = ("quetz", "prefix", "anaconda", "artifactory")
 KINDS = ("dir", *SERVER_KINDS)
@@ -136,17 +135,6 @@ def packages_of_last_build(manifest: Path) -> list[Path]:
 # -- directory channels ---------------------------------------------------------------------
 
 
-@contextmanager
-def channel_lock(channel: Path) -> Iterator[None]:
-    channel.mkdir(parents=True, exist_ok=True)
-    with (channel / ".emci-upload.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def upload_to_directory(files: Sequence[Path], channel: Path) -> list[UploadResult]:
     packages = [read_package(Path(f)) for f in files]  # validate everything first
     with channel_lock(channel):
@@ -171,9 +159,23 @@ def upload_to_directory(files: Sequence[Path], channel: Path) -> list[UploadResu
                 tmp.replace(target)
         if any(new for _p, _t, new in plan):
             index_channel(channel)
+        update_metadata(
+            channel,
+            {
+                f"{p.subdir}/{p.filename}": {**_source_metadata(p), "uploaded_at": now()}
+                for p, _t, new in plan
+                if new
+            },
+        )
     return [
         UploadResult(p.filename, p.subdir, "added" if new else "unchanged") for p, _t, new in plan
     ]
+
+
+def _source_metadata(package: PackageFile) -> dict:
+    """What the channel the file comes from knows about it (a build's output/ does)."""
+    source_channel = package.path.parent.parent
+    return dict(read_metadata(source_channel).get(f"{package.subdir}/{package.filename}", {}))
 
 
 # -- servers ---------------------------------------------------------------------------------
