@@ -64,7 +64,7 @@ def _size(count: int) -> str:
 
 
 def _when(stamp: str) -> str:
-    return stamp.replace("T", " ").replace("+00:00", " UTC")[:20] if stamp else ""
+    return f"{stamp.replace('T', ' ')[:16]} UTC" if stamp else ""
 
 
 def render_page(rows: list[Row], title: str) -> str:
