@@ -392,6 +392,64 @@ def serve(directory: Path, port: int) -> None:
         server.server_close()
 
 
+# -- the maintainers' loop -------------------------------------------------------------------
+
+
+@cli.group()
+def bot() -> None:
+    """Automation that opens pull requests."""
+
+
+@bot.command("bump-versions")
+@click.option("--recipes", "names", multiple=True, help="Only these recipes (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Print what would be done; push and open nothing.")
+@click.option("--max-prs", type=click.IntRange(min=0), default=10)
+@click.option("--repo", envvar="GITHUB_REPOSITORY", help="OWNER/NAME (default: $GITHUB_REPOSITORY)")
+@click.option(
+    "--github-url", envvar="EMCI_GITHUB_URL", help="A GitHub Enterprise URL instead of github.com."
+)
+@click.option("--base", default="main", show_default=True)
+@click.option("--remote", default="origin", show_default=True)
+@click.pass_context
+def bump_versions(ctx, names, dry_run, max_prs, repo, github_url, base, remote) -> None:
+    """Open a pull request for each recipe with a newer stable upstream release."""
+    import github3
+
+    from emci.bot import report, run_bot, url_for_version
+    from emci.github import DryRunBackend, GitHub3Backend
+    from emci.versions import GitHubSource, PyPISource, URLProbeSource
+
+    settings = ctx.obj.settings()
+    token = os.environ.get("GITHUB_TOKEN", "")
+    if dry_run:
+        github = DryRunBackend()
+        session = github3.GitHub()
+    else:
+        if not repo or "/" not in repo:
+            raise click.UsageError("--repo OWNER/NAME (or $GITHUB_REPOSITORY) is needed")
+        owner, name = repo.split("/", 1)
+        github = GitHub3Backend(owner, name, token, github_url)
+        session = github.session
+    sources = {
+        "pypi": PyPISource(),
+        "github": GitHubSource(session),
+        "url": URLProbeSource(url_for_version(settings)),
+    }
+    outcomes = run_bot(
+        settings,
+        github,
+        sources,
+        names=names or None,
+        max_prs=max_prs,
+        base=base,
+        remote=remote,
+        push=not dry_run,
+    )
+    click.echo(report(outcomes))
+    if any(o.status == "failed" for o in outcomes):
+        raise Failed()
+
+
 # -- consumers ------------------------------------------------------------------------------
 
 

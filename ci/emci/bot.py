@@ -1,0 +1,247 @@
+"""The version-bump bot: newest stable upstream release -> recipe edit -> branch -> pull request.
+
+For each recipe with a templated source URL and a sha256: find the newest stable release
+(versions.py), download the new source and hash it, edit the recipe round-trip (version,
+sha256, build number 0), commit on `bump/<name>-<version>` in a temporary worktree (the
+user's checkout and git configuration are never touched), push, and open a pull request.
+An open bump for the same version is left alone; an open bump for an older version is
+closed once the newer one is open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from emci.errors import EmciError
+from emci.git import Git
+from emci.github import GitHub
+from emci.recipe_edit import bump_file, bump_text
+from emci.recipes import Renderer, discover
+from emci.settings import Settings
+from emci.versions import (
+    BumpTarget,
+    VersionSource,
+)
+
+log = logging.getLogger(__name__)
+
+BOT_NAME = "emci-bot"
+BOT_EMAIL = "emci-bot@users.noreply.github.com"
+
+
+@dataclass(frozen=True)
+class BumpOutcome:
+    recipe: str
+    status: str  # opened | skipped | failed | up-to-date
+    detail: str = ""
+
+
+def collect_targets(settings: Settings, names: Iterable[str] | None = None) -> list[BumpTarget]:
+    wanted = set(names) if names else None
+    renderer = Renderer(settings.variant_config)
+    targets = []
+    for folder, path in discover(settings.recipes_dir):
+        name = path.parent.name
+        if wanted is not None and name not in wanted:
+            continue
+        raw = YAML(typ="safe").load(path.read_text()) or {}
+        source = raw.get("source")
+        if not isinstance(source, dict) or "${{" not in str(source.get("url", "")):
+            continue  # the bot bumps recipes with one templated URL source
+        if "sha256" not in source or "version" not in (raw.get("context") or {}):
+            continue
+        recipe = renderer.render(folder, path)
+        targets.append(
+            BumpTarget(
+                name=name,
+                path=path,
+                version=str(raw["context"]["version"]),
+                url=recipe.sources[0].urls[0],
+                extra=recipe.extra,
+                repository=(raw.get("about") or {}).get("repository"),
+            )
+        )
+    return targets
+
+
+def url_for_version(settings: Settings):
+    renderer = Renderer(settings.variant_config)
+
+    def render(target: BumpTarget, version: str) -> str:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / target.name / "recipe.yaml"
+            path.parent.mkdir()
+            path.write_text(bump_text(target.path.read_text(), str(target.path), version, "0" * 64))
+            folder = target.path.parent.parent.name
+            return renderer.render(folder, path).sources[0].urls[0]
+
+    return render
+
+
+def choose_source(target: BumpTarget, sources: dict[str, VersionSource]) -> VersionSource:
+    if target.pypi_project and "pypi" in sources:
+        return sources["pypi"]
+    if target.github_repo and "github" in sources:
+        return sources["github"]
+    return sources["url"]
+
+
+def fetch_sha256(target: BumpTarget, version: str, url: str, python: str = sys.executable) -> str:
+    """Download the new source (pip for PyPI sdists, else its URL) and hash it."""
+    with tempfile.TemporaryDirectory(prefix="emci-bump-") as tmp:
+        if url.startswith("pypi://") and target.pypi_project:
+            subprocess.run(
+                [
+                    python,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--no-binary",
+                    ":all:",
+                    "-d",
+                    tmp,
+                    f"{target.pypi_project}=={version}",
+                ],
+                check=True,
+                capture_output=True,
+            )
+            files = sorted(Path(tmp).iterdir())
+            if not files:
+                raise EmciError(f"pip downloaded nothing for {target.pypi_project}=={version}")
+            data = files[0].read_bytes()
+        else:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                data = response.read()
+    return hashlib.sha256(data).hexdigest()
+
+
+def branch_for(name: str, version: str) -> str:
+    return f"bump/{name}-{version}"
+
+
+def run_bot(
+    settings: Settings,
+    github: GitHub,
+    sources: dict[str, VersionSource],
+    *,
+    names: Iterable[str] | None = None,
+    max_prs: int = 10,
+    base: str = "main",
+    remote: str = "origin",
+    push: bool = True,
+) -> list[BumpOutcome]:
+    git = Git(settings.root)
+    outcomes: list[BumpOutcome] = []
+    open_pulls = github.open_pulls()
+    opened = 0
+    for target in collect_targets(settings, names):
+        if target.bot.get("skip"):
+            outcomes.append(BumpOutcome(target.name, "skipped", "extra.bot.skip is set"))
+            continue
+        try:
+            latest = choose_source(target, sources).latest_version(target)
+        except Exception as exc:  # a version source that cannot answer: report, go on
+            outcomes.append(BumpOutcome(target.name, "failed", f"no version: {exc}"))
+            continue
+        if not latest:
+            outcomes.append(BumpOutcome(target.name, "up-to-date", target.version))
+            continue
+        branch = branch_for(target.name, latest)
+        mine = [p for p in open_pulls if p.head.startswith(f"bump/{target.name}-")]
+        if any(p.head == branch for p in mine):
+            outcomes.append(BumpOutcome(target.name, "skipped", f"{branch} is already open"))
+            continue
+        if opened >= max_prs:
+            outcomes.append(BumpOutcome(target.name, "skipped", f"--max-prs {max_prs} reached"))
+            continue
+        try:
+            new_url = url_for_version(settings)(target, latest)
+            sha256 = fetch_sha256(target, latest, new_url)
+            if push:
+                _commit_bump(git, settings, target, latest, sha256, branch, base, remote)
+            pull = github.create_pull(
+                title=f"{target.name} {latest}",
+                body=_body(target, latest),
+                head=branch,
+                base=base,
+                labels=["automerge"] if target.bot.get("automerge") else [],
+            )
+        except (EmciError, OSError, subprocess.CalledProcessError) as exc:
+            outcomes.append(BumpOutcome(target.name, "failed", str(exc).splitlines()[0]))
+            continue
+        opened += 1
+        outcomes.append(BumpOutcome(target.name, "opened", f"{target.version} -> {latest}"))
+        for old in mine:
+            github.close_pull(old.number, f"Superseded by #{pull.number} ({latest}).")
+            outcomes.append(BumpOutcome(target.name, "closed", f"#{old.number} ({old.head})"))
+    return outcomes
+
+
+def _body(target: BumpTarget, version: str) -> str:
+    lines = [f"Bumps `{target.name}` from {target.version} to {version}.", ""]
+    if target.github_repo:
+        owner, repo = target.github_repo
+        lines.append(f"Changelog: https://github.com/{owner}/{repo}/releases/tag/{version}")
+    elif target.pypi_project:
+        lines.append(f"Changelog: the {target.pypi_project} {version} release notes")
+    lines += ["", "Opened by `emci bot bump-versions`: version, sha256 and build number only."]
+    return "\n".join(lines)
+
+
+def _commit_bump(
+    git: Git,
+    settings: Settings,
+    target: BumpTarget,
+    version: str,
+    sha256: str,
+    branch: str,
+    base: str,
+    remote: str,
+) -> None:
+    """Edit, commit and push in a temporary worktree; the user's checkout is untouched."""
+    start = f"{remote}/{base}"
+    git.run("fetch", "--quiet", remote, base)
+    worktree = Path(tempfile.mkdtemp(prefix="emci-bump-"))
+    shutil.rmtree(worktree)
+    git.run("worktree", "add", "--quiet", "-B", branch, str(worktree), start)
+    try:
+        relative = target.path.resolve().relative_to(settings.root.resolve())
+        bump_file(worktree / relative, version, sha256)
+        tree = Git(worktree)
+        tree.run("add", str(relative))
+        tree.run(
+            "-c",
+            f"user.name={BOT_NAME}",
+            "-c",
+            f"user.email={BOT_EMAIL}",
+            "commit",
+            "--quiet",
+            "-m",
+            f"{target.name}: {target.version} -> {version}",
+        )
+        tree.run("push", "--quiet", "--force", remote, f"{branch}:{branch}")
+    finally:
+        git.run("worktree", "remove", "--force", str(worktree))
+
+
+def report(outcomes: list[BumpOutcome]) -> str:
+    order = {"opened": 0, "closed": 1, "skipped": 2, "up-to-date": 3, "failed": 4}
+    lines = [
+        f"{o.status:<10} {o.recipe:<30} {o.detail}"
+        for o in sorted(outcomes, key=lambda o: (order.get(o.status, 9), o.recipe))
+    ]
+    counts = {s: sum(o.status == s for o in outcomes) for s in order}
+    lines.append(", ".join(f"{n} {s}" for s, n in counts.items()))
+    return "\n".join(lines)

@@ -1,0 +1,163 @@
+"""The version-bump bot against real git repositories (a bare remote in a tmp dir), the real
+github3.py client talking to a local fake of the GitHub API, and upstream tarballs served
+from a local directory (URL probing)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from fake_github import FakeGitHub
+
+from conftest import GIT_ENV, Repo
+
+DATA = Path(__file__).parent / "data" / "bump"
+
+
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def upstream(tmp_path: Path):
+    """A local directory of release tarballs served over HTTP: (folder, base URL)."""
+    folder = tmp_path / "upstream"
+    folder.mkdir()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=folder))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def release(folder: Path, version: str) -> str:
+    path = folder / f"libfoo-{version}.tar.gz"
+    path.write_bytes(f"libfoo {version}\n".encode() * 100)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fill(template: Path, **values: str) -> str:
+    text = template.read_text()
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", value)
+    return text
+
+
+@pytest.fixture
+def setup(repo: Repo, upstream, tmp_path: Path):
+    folder, url = upstream
+    shas = {v: release(folder, v) for v in ("1.0.0", "1.0.1", "1.1.0a1")}
+    repo.recipe("libfoo", fill(DATA / "libfoo.before.yaml", UPSTREAM=url, SHA_1_0_0=shas["1.0.0"]))
+    repo.commit("libfoo 1.0.0")
+    remote = tmp_path / "remote.git"
+    subprocess.run(
+        ["git", "init", "-q", "--bare", str(remote)], check=True, env={**os.environ, **GIT_ENV}
+    )
+    repo.git("remote", "add", "origin", str(remote))
+    repo.git("push", "-q", "origin", "main")
+    return repo, folder, url, shas, remote
+
+
+def bot(repo: Repo, fake: FakeGitHub, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **GIT_ENV, "GITHUB_TOKEN": "test-token"}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emci",
+            "--root",
+            str(repo.root),
+            "bot",
+            "bump-versions",
+            "--repo",
+            "org/recipes",
+            "--github-url",
+            fake.url,
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def remote_file(remote: Path, branch: str) -> str:
+    return subprocess.run(
+        [
+            "git",
+            "--git-dir",
+            str(remote),
+            "show",
+            f"{branch}:recipes/recipes_emscripten/libfoo/recipe.yaml",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_bump_opens_one_pull_request_then_none_then_supersedes(setup):
+    repo, folder, url, shas, remote = setup
+    head_before = repo.git("rev-parse", "HEAD")
+    with FakeGitHub("org", "recipes") as fake:
+        done = bot(repo, fake)
+        assert done.returncode == 0, done.stderr
+        assert [p["head"] for p in fake.pulls.values()] == ["bump/libfoo-1.0.1"]
+        assert fake.labels == {1: ["automerge"]}
+        body = fake.pulls[1]["body"]
+        assert "from 1.0.0 to 1.0.1" in body
+        # the pushed recipe differs from the original in version, sha256 and build number only
+        expected = fill(DATA / "libfoo.after.yaml", UPSTREAM=url, SHA_1_0_1=shas["1.0.1"])
+        assert remote_file(remote, "bump/libfoo-1.0.1") == expected
+        # the user's checkout and branch are untouched
+        assert repo.git("rev-parse", "HEAD") == head_before
+        assert repo.git("status", "--porcelain") == ""
+
+        again = bot(repo, fake)
+        assert again.returncode == 0
+        assert len(fake.pulls) == 1
+        assert "bump/libfoo-1.0.1 is already open" in again.stdout
+
+        release(folder, "1.1.0")
+        newer = bot(repo, fake)
+        assert newer.returncode == 0, newer.stderr
+        assert fake.pulls[2]["head"] == "bump/libfoo-1.1.0" and fake.pulls[2]["state"] == "open"
+        assert fake.pulls[1]["state"] == "closed"
+        assert fake.comments[1] == ["Superseded by #2 (1.1.0)."]
+
+
+def test_opt_out_and_cap(setup):
+    repo, folder, url, shas, remote = setup
+    path = repo.root / "recipes/recipes_emscripten/libfoo/recipe.yaml"
+    path.write_text(path.read_text().replace("automerge: true", "skip: true"))
+    repo.commit("opt out")
+    with FakeGitHub("org", "recipes") as fake:
+        done = bot(repo, fake)
+        assert "extra.bot.skip is set" in done.stdout and fake.pulls == {}
+    path.write_text(path.read_text().replace("skip: true", 'max_version: "1.0.1"'))
+    repo.commit("cap")
+    with FakeGitHub("org", "recipes") as fake:
+        done = bot(repo, fake)
+        assert "up-to-date" in done.stdout and fake.pulls == {}
+
+
+def test_dry_run_pushes_and_opens_nothing(setup):
+    repo, folder, url, shas, remote = setup
+    with FakeGitHub("org", "recipes") as fake:
+        done = bot(repo, fake, "--dry-run")
+        assert done.returncode == 0, done.stderr
+        assert "would open a pull request bump/libfoo-1.0.1" in done.stdout + done.stderr
+        assert fake.pulls == {}
+    branches = subprocess.run(
+        ["git", "--git-dir", str(remote), "branch"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "bump/" not in branches
