@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conftest import Repo
 
 GOOD = """\
@@ -98,3 +100,33 @@ def test_duplicate_outputs_name_both_recipes(repo: Repo):
     assert "good2/recipe.yaml: package.name: emscripten-wasm32/good is also produced by" in (
         done.stderr
     )
+
+
+@pytest.mark.e2e
+def test_recipe_new_writes_a_recipe_that_lints_but_for_its_todos(repo: Repo):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emci",
+            "--root",
+            str(repo.root),
+            "recipe",
+            "new",
+            "six",
+            "--version",
+            "1.16.0",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    folder = repo.root / "recipes" / "recipes_emscripten" / "six"
+    text = (folder / "recipe.yaml").read_text()
+    assert "sha256: 1e61c37477a1626458e36f7b1d82aa5c9b094fa4802892072e49de9c60c4c926" in text
+    assert "url: pypi://six/six-${{ version }}.tar.gz" in text
+    assert "pytester test_six.py" in text and (folder / "test_six.py").is_file()
+    done = lint(repo, "--all")
+    assert "extra.recipe-maintainers" not in done.stderr  # a TODO maintainer is listed
+    assert done.returncode in (0, 1)

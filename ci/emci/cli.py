@@ -450,6 +450,23 @@ def bump_versions(ctx, names, dry_run, max_prs, repo, github_url, base, remote) 
         raise Failed()
 
 
+@cli.group()
+def recipe() -> None:
+    """Recipe helpers."""
+
+
+@recipe.command("new")
+@click.argument("project")
+@click.option("--version", help="A release (default: the newest).")
+@click.pass_context
+def recipe_new(ctx: click.Context, project: str, version: str | None) -> None:
+    """Create a recipe for a PyPI project from its sdist, ready to edit."""
+    from emci.new_recipe import create
+
+    path = create(ctx.obj.settings().recipes_dir, project, version)
+    log.info("created %s (review the TODOs, then `emci lint --all`)", path)
+
+
 # -- consumers ------------------------------------------------------------------------------
 
 
