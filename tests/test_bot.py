@@ -47,7 +47,7 @@ def release(folder: Path, version: str) -> str:
 def fill(template: Path, **values: str) -> str:
     text = template.read_text()
     for key, value in values.items():
-        text = text.replace(f"@{key}@", value)
+        text = text.replace(f"__{key}__", value)
     return text
 
 
