@@ -42,7 +42,7 @@ BOT_EMAIL = "emci-bot@users.noreply.github.com"
 @dataclass(frozen=True)
 class BumpOutcome:
     recipe: str
-    status: str  # opened | skipped | failed | up-to-date
+    status: str  # opened | would-open (dry run) | closed | skipped | up-to-date | failed
     detail: str = ""
 
 
@@ -165,7 +165,8 @@ def run_bot(
             outcomes.append(BumpOutcome(target.name, "failed", str(exc).splitlines()[0]))
             continue
         opened += 1
-        outcomes.append(BumpOutcome(target.name, "opened", f"{target.version} -> {latest}"))
+        status = "opened" if push else "would-open"
+        outcomes.append(BumpOutcome(target.name, status, f"{target.version} -> {latest}"))
         for old in mine:
             github.close_pull(old.number, f"Superseded by #{pull.number} ({latest}).")
             outcomes.append(BumpOutcome(target.name, "closed", f"#{old.number} ({old.head})"))
@@ -220,7 +221,7 @@ def _commit_bump(
 
 
 def report(outcomes: list[BumpOutcome]) -> str:
-    order = {"opened": 0, "closed": 1, "skipped": 2, "up-to-date": 3, "failed": 4}
+    order = {"opened": 0, "would-open": 1, "closed": 2, "skipped": 3, "up-to-date": 4, "failed": 5}
     lines = [
         f"{o.status:<10} {o.recipe:<30} {o.detail}"
         for o in sorted(outcomes, key=lambda o: (order.get(o.status, 9), o.recipe))
