@@ -303,3 +303,22 @@ def test_channel_page_renders_in_chromium(built: Path, tmp_path: Path):
     assert set(seen["visible"]) == {"zlib"}  # search hides the rest
     assert seen["phoneTableHeader"] == "none"  # rows become cards on a phone
     assert (shots / "channel-desktop.png").stat().st_size > 10_000
+
+
+def test_upload_without_files_publishes_the_last_build_only(built: Path, tmp_path: Path):
+    git(built, "checkout", "-q", "-b", "zlib-build-5")
+    recipe = built / "recipes" / "recipes_emscripten" / "zlib" / "recipe.yaml"
+    recipe.write_text(recipe.read_text().replace("  number: 0", "  number: 5", 1))
+    git(built, "commit", "-q", "-am", "zlib: build number 5")
+    try:
+        assert emci(built, "build", "changed", "main", "HEAD").returncode == 0
+        channel = tmp_path / "published"
+        done = emci(built, "upload", "--to", str(channel))
+        assert done.returncode == 0, done.stderr
+        published = sorted(p.name for p in channel.glob("*/*.conda"))
+        assert len(published) == 1 and published[0].startswith("zlib-1.2.13-")
+        assert published[0].endswith("_5.conda")
+        again = emci(built, "upload", "--to", str(channel))
+        assert "unchanged" in again.stdout  # the same bytes again: a no-op
+    finally:
+        git(built, "checkout", "-q", "main")
