@@ -89,9 +89,10 @@ def _complete(
     deleted: list[str],
 ) -> Plan:
     if with_dependents:
-        for name in sorted(graph.descendants(list(reasons))):
+        changed = set(reasons)
+        for name in sorted(graph.descendants(list(changed))):
             if name not in reasons:
-                parents = sorted(set(graph.ancestors([name])) & set(reasons))
+                parents = sorted(graph.ancestors([name]) & changed)
                 reasons[name] = ["dependent of " + ", ".join(parents)]
     # In-tree dependencies that nobody has built yet must be built first.
     pending = list(reasons)
