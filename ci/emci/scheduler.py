@@ -10,6 +10,7 @@ come back through one queue. `simulate` drives the same queue on a virtual clock
 from __future__ import annotations
 
 import heapq
+import json
 import queue
 import threading
 import time
@@ -141,8 +142,6 @@ def simulate(
 
 
 def load_times(path: Path) -> dict[str, float]:
-    import json
-
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -151,8 +150,6 @@ def load_times(path: Path) -> dict[str, float]:
 
 
 def record_times(path: Path, results: list[TaskResult]) -> None:
-    import json
-
     times = load_times(path)
     times.update({r.name: round(r.seconds, 2) for r in results if r.status == BUILT})
     path.parent.mkdir(parents=True, exist_ok=True)
