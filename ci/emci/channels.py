@@ -15,10 +15,11 @@ from pathlib import Path
 from rattler import Channel, Gateway, Subdir
 
 from emci.recipes import Output, PackageKey
+from emci.settings import CHANNEL_SUBDIRS
 
 log = logging.getLogger(__name__)
 
-SUBDIRS = ("emscripten-wasm32", "linux-64", "noarch")
+SUBDIRS = CHANNEL_SUBDIRS
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,9 @@ RECIPE_FOLDERS: dict[str, str] = {
     "recipes": BUILD_PLATFORM,
 }
 
+# the subdirs a channel of this repository holds
+CHANNEL_SUBDIRS = (EMSCRIPTEN_PLATFORM, BUILD_PLATFORM, "noarch")
+
 
 @dataclass(frozen=True)
 class Settings:

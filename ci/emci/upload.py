@@ -23,6 +23,7 @@ from pathlib import Path
 from emci.channel_meta import now, read_metadata, update_metadata
 from emci.errors import EmciError
 from emci.publish import channel_lock, index_channel
+from emci.settings import CHANNEL_SUBDIRS
 
 SERVER_KINDS = ("quetz", "prefix", "anaconda", "artifactory")
 KINDS = ("dir", *SERVER_KINDS)
@@ -34,7 +35,7 @@ CREDENTIALS = {
     "artifactory": "ARTIFACTORY_TOKEN",
 }
 UPLOAD_EVENTS = ("push", "workflow_dispatch", "schedule")
-SUBDIRS = ("emscripten-wasm32", "linux-64", "noarch")
+SUBDIRS = CHANNEL_SUBDIRS
 
 
 class UploadError(EmciError):
