@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from emci import logs
 from emci.builder import BuildOptions, BuildReport, build_plan, log_tail
 from emci.drawing import draw
 from emci.errors import EmciError
+from emci.exiting import leave
 from emci.plan import Plan
 from emci.scheduler import FAILED, TaskResult
 from emci.settings import Settings
@@ -519,20 +519,25 @@ class ExitCode(Exception):
         self.code = code
 
 
-def main(argv: list[str] | None = None) -> None:
+def exit_code_of(argv: list[str] | None = None) -> int:
+    """Run one emci command and turn its outcome into a process exit code."""
     try:
         cli.main(args=argv, prog_name="emci", standalone_mode=False)
     except Failed:
-        sys.exit(1)
+        return 1
     except ExitCode as exc:
-        sys.exit(exc.code)
+        return exc.code
     except EmciError as exc:
         logs.setup()
         log.error("%s", exc)
-        sys.exit(1)
+        return 1
     except click.exceptions.Abort:
-        sys.exit(130)
+        return 130
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
-    sys.exit(0)
+        return exc.exit_code
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    leave(exit_code_of(argv))

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import warnings
 from pathlib import Path
 
+from emci.exiting import leave
 from emci.settings import BUILD_PLATFORM
 
 
@@ -116,4 +116,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())
