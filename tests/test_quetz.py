@@ -26,6 +26,12 @@ pytestmark = pytest.mark.e2e
 VENV = REPO_ROOT / "build" / "quetz-venv"
 
 
+def venv_environment() -> dict[str, str]:
+    """The environment for Quetz's own venv: without the PYTHONPATH that puts emci's source
+    (and its unrelated requirements) in front of every interpreter the tests start."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
 def quetz_executable() -> Path:
     quetz = VENV / "bin" / "quetz"
     if not quetz.exists():
@@ -40,6 +46,7 @@ def quetz_executable() -> Path:
             ],
             check=True,
             timeout=900,
+            env=venv_environment(),
         )
     return quetz
 
@@ -58,6 +65,7 @@ def quetz(tmp_path_factory):
     created = subprocess.run(
         [str(quetz), "create", "--create-conf", "--dev", "srv"],
         cwd=base,
+        env=venv_environment(),
         capture_output=True,
         text=True,
         check=True,
@@ -71,13 +79,18 @@ def quetz(tmp_path_factory):
     with (server_dir / "config.toml").open("a") as handle:
         handle.write(f'\n[users]\nadmins = ["dummy:{user}"]\n')
     subprocess.run(
-        [str(quetz), "add-user-roles", "."], cwd=server_dir, check=True, capture_output=True
+        [str(quetz), "add-user-roles", "."],
+        cwd=server_dir,
+        env=venv_environment(),
+        check=True,
+        capture_output=True,
     )
     port = free_port()
     log = (base / "server.log").open("w")
     server = subprocess.Popen(
         [str(quetz), "start", ".", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
         cwd=server_dir,
+        env=venv_environment(),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
