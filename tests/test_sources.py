@@ -116,3 +116,32 @@ extra:
     mirror = Mirror(tmp_path / "mirror")
     assert [r.how for r in fetch(render(repo), mirror)] == ["pypi"]
     assert mirror.lookup(sha).name == "six-1.16.0.tar.gz"
+
+
+def test_debian_release_replaces_only_the_machines_own_suite(monkeypatch):
+    from emci import sources
+
+    monkeypatch.setattr(sources, "_machine_release", lambda: "bookworm")
+    deb822 = (
+        "Types: deb-src\nURIs: http://archive.invalid/debian\n"
+        "Suites: bookworm bookworm-updates\nComponents: main\n\n"
+        "Types: deb-src\nURIs: http://archive.invalid/debian-security\n"
+        "Suites: bookworm-security\nComponents: main\n\n"
+        "Types: deb-src\nURIs: http://vendor.invalid/apt\nSuites: nodistro\nComponents: main\n"
+    )
+    suites = [ln for ln in sources._with_release(deb822, "trixie").splitlines() if "Suites" in ln]
+    assert suites == [
+        "Suites: trixie bookworm-updates",
+        "Suites: bookworm-security",
+        "Suites: nodistro",
+    ]
+    legacy = sources._legacy_line_with_release
+    options = "[arch=amd64 signed-by=/k.gpg]"
+    assert (
+        legacy(f"deb-src {options} http://archive.invalid/debian bookworm main", "trixie")
+        == f"deb-src {options} http://archive.invalid/debian trixie main"
+    )
+    assert (
+        legacy("deb-src http://archive.invalid/debian-security bookworm-security main", "trixie")
+        == "deb-src http://archive.invalid/debian-security bookworm-security main"
+    )

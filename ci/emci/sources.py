@@ -12,6 +12,7 @@ provider declared in the recipe's `extra.sources`:
     extra:
       sources:
         debian: zlib            # Debian source package, via `apt-get source --download-only`
+        debian: libffi/trixie   # ... from another Debian release than the machine's own
         pypi: PyYAML==6.0.2     # PyPI sdist, via `pip download --no-binary :all:`
 
 A PyPI sdist's URL is written `pypi://<project>/<file>` (no registry host in the repository);
@@ -225,8 +226,12 @@ def _run(command: list[str], cwd: Path, env: Mapping[str, str] | None = None) ->
         raise SourceError(f"{' '.join(command[:3])}: {tail[0]}")
 
 
-def debian_source(package: str, folder: Path) -> list[Path]:
-    """Files of a Debian source package, using the machine's apt sources as deb-src."""
+def debian_source(spec: str, folder: Path) -> list[Path]:
+    """Files of a Debian source package, using the machine's apt sources as deb-src.
+
+    `spec` is a source package name, or `name/release` for a release other than the
+    machine's (the machine's archive locations are reused with that release's name)."""
+    release = spec.partition("/")[2]
     state = folder / ".apt"
     parts = state / "sources.list.d"
     lists = state / "lists"
@@ -234,7 +239,7 @@ def debian_source(package: str, folder: Path) -> list[Path]:
     parts.mkdir(parents=True)
     for source_file in sorted(Path("/etc/apt/sources.list.d").glob("*.sources")):
         text = source_file.read_text().replace("Types: deb\n", "Types: deb-src\n")
-        (parts / source_file.name).write_text(text)
+        (parts / source_file.name).write_text(_with_release(text, release) if release else text)
     legacy = Path("/etc/apt/sources.list")
     if legacy.is_file():
         lines = [
@@ -242,6 +247,8 @@ def debian_source(package: str, folder: Path) -> list[Path]:
             for ln in legacy.read_text().splitlines()
             if ln.startswith("deb ")
         ]
+        if release:
+            lines = [_legacy_line_with_release(ln, release) for ln in lines]
         (parts / "legacy.list").write_text("\n".join(lines) + "\n")
     options = [
         "-o",
@@ -255,13 +262,48 @@ def debian_source(package: str, folder: Path) -> list[Path]:
     ]
     _run(["apt-get", *options, "update", "-qq"], folder)
     try:
-        _run(["apt-get", *options, "source", "--download-only", package], folder)
+        _run(["apt-get", *options, "source", "--download-only", spec], folder)
     except SourceError:
         # apt gives up when one file of a source package is missing from the archive
         # (seen with a .dsc), although the tarballs arrived: keep what was downloaded.
         if not any(p.is_file() for p in folder.iterdir()):
             raise
     return sorted(p for p in folder.iterdir() if p.is_file())
+
+
+def _machine_release() -> str:
+    """The machine's Debian codename (e.g. bookworm), from /etc/os-release."""
+    for line in Path("/etc/os-release").read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key == "VERSION_CODENAME" and value.strip('"'):
+            return value.strip('"')
+    raise SourceError("/etc/os-release: no VERSION_CODENAME; cannot pick a Debian release")
+
+
+def _with_release(deb822: str, release: str) -> str:
+    """deb822 sources where the machine's own suite (e.g. bookworm) is replaced by `release`;
+    -updates, -security and other archives' suites stay as they are."""
+    own = _machine_release()
+    lines = []
+    for line in deb822.splitlines():
+        if line.startswith("Suites:"):
+            suites = [release if suite == own else suite for suite in line.split()[1:]]
+            line = "Suites: " + " ".join(suites)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _legacy_line_with_release(line: str, release: str) -> str:
+    """A one-line `deb-src [OPTIONS] URI SUITE COMPONENTS...` entry moved to `release` when
+    its suite is the machine's own."""
+    fields = line.split()
+    uri_at = 1
+    if len(fields) > 1 and fields[1].startswith("["):  # options: [a=b c=d]
+        uri_at = next((i for i, f in enumerate(fields) if f.endswith("]")), len(fields)) + 1
+    suite_at = uri_at + 1
+    if len(fields) > suite_at and fields[suite_at] == _machine_release():
+        fields[suite_at] = release
+    return " ".join(fields)
 
 
 def pypi_sdist(requirement: str, folder: Path) -> list[Path]:

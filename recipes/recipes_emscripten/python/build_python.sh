@@ -13,6 +13,13 @@ for fn in bind_double column_decltype column_double complete enable_shared_cache
     export "ac_cv_lib_sqlite3_sqlite3_${fn}=yes"
 done
 
+# ctypes: 3.11's configure leaves _ctypes to setup.py, which does not find libffi when
+# cross-compiling; build it into the interpreter like the other stdlib modules (makesetup
+# reads a line with "=" as a variable: the -D flags carry no values).
+cat > Modules/Setup.local <<SETUP
+_ctypes _ctypes/_ctypes.c _ctypes/callbacks.c _ctypes/callproc.c _ctypes/stgdict.c _ctypes/cfield.c -I$PREFIX/include -L$PREFIX/lib -lffi -DHAVE_FFI_PREP_CIF_VAR -DHAVE_FFI_PREP_CLOSURE_LOC -DHAVE_FFI_CLOSURE_ALLOC
+SETUP
+
 # Stdlib modules link our libraries statically into the interpreter (never Emscripten's
 # ports, which download at build time).
 CONFIG_SITE=Tools/wasm/config.site-wasm32-emscripten emconfigure ./configure -C \

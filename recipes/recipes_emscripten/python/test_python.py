@@ -2,6 +2,7 @@
 
 import bz2
 import csv
+import ctypes
 import datetime
 import decimal
 import hashlib
@@ -40,6 +41,22 @@ assert math.isclose(math.sqrt(2) ** 2, 2)
 assert datetime.date(2026, 11, 25).isoformat() == "2026-11-25"
 rows = list(csv.reader(io.StringIO("a,b\n1,2\n")))
 assert rows == [["a", "b"], ["1", "2"]]
+
+# ctypes through libffi: a C callback called by libc's qsort, and C data types.
+numbers = (ctypes.c_int * 5)(5, 1, 4, 2, 3)
+compare = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int))
+libc = ctypes.CDLL(None)
+libc.qsort(numbers, len(numbers), ctypes.sizeof(ctypes.c_int), compare(lambda a, b: a[0] - b[0]))
+assert list(numbers) == [1, 2, 3, 4, 5], list(numbers)
+libc.strlen.restype = ctypes.c_size_t
+assert libc.strlen(b"wasm32") == 6
+
+
+class Point(ctypes.Structure):
+    _fields_ = [("x", ctypes.c_double), ("y", ctypes.c_int64)]
+
+
+assert ctypes.sizeof(Point) == 16 and Point(1.5, -(2**40)).y == -(2**40)
 
 with open("roundtrip.txt", "w") as handle:  # the host file system, through Node
     handle.write("written from wasm\n")
