@@ -51,7 +51,7 @@ def create_env(
             records,
             target_prefix=prefix,
             cache_dir=cache_dir,
-            platform=rattler.Platform("emscripten-wasm32"),
+            platform=rattler.Subdir("emscripten-wasm32"),
         )
         return records
 
