@@ -26,16 +26,18 @@ CONFIG_SITE=Tools/wasm/config.site-wasm32-emscripten emconfigure ./configure -C 
     --host=wasm32-unknown-emscripten --build=x86_64-pc-linux-gnu \
     --with-emscripten-target=node --enable-wasm-dynamic-linking \
     --with-build-python="$BUILD_PYTHON" --prefix="$PREFIX" \
-    --without-ensurepip --disable-test-modules \
+    --without-ensurepip --disable-test-modules --with-openssl="$PREFIX" \
     ZLIB_CFLAGS="-I$PREFIX/include" ZLIB_LIBS="-L$PREFIX/lib -lz" \
     BZIP2_CFLAGS="-I$PREFIX/include" BZIP2_LIBS="-L$PREFIX/lib -lbz2" \
     LIBLZMA_CFLAGS="-I$PREFIX/include" LIBLZMA_LIBS="-L$PREFIX/lib -llzma" \
     LIBSQLITE3_CFLAGS="-I$PREFIX/include" LIBSQLITE3_LIBS="-L$PREFIX/lib -lsqlite3"
 
 # zlib is already linked into the main module through zlibmodule: binascii must not link
-# it a second time (wasm-ld: duplicate symbol adler32).
-emmake make -j"${CPU_COUNT:-1}" MODULE_BINASCII_LDFLAGS=
-emmake make install MODULE_BINASCII_LDFLAGS=
+# it a second time (wasm-ld: duplicate symbol adler32); likewise _ssl brings libcrypto for
+# _hashlib.
+single_links=(MODULE_BINASCII_LDFLAGS= MODULE__HASHLIB_LDFLAGS=)
+emmake make -j"${CPU_COUNT:-1}" "${single_links[@]}"
+emmake make install "${single_links[@]}"
 
 # The interpreter: bin/python3.11.js loads bin/python3.11.wasm; bin/python3.11 runs it.
 cp python.wasm "$PREFIX/bin/python3.11.wasm"

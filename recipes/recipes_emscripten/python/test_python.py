@@ -12,6 +12,7 @@ import lzma
 import math
 import os
 import sqlite3
+import ssl
 import struct
 import sys
 import unicodedata
@@ -34,6 +35,11 @@ assert db.execute("SELECT sum(n) FROM t").fetchone() == (6,)
 assert json.loads(json.dumps({"a": [1, 2.5, None]})) == {"a": [1, 2.5, None]}
 assert decimal.Decimal("1.1") + decimal.Decimal("2.2") == decimal.Decimal("3.3")
 assert hashlib.sha256(b"abc").hexdigest().startswith("ba7816bf")
+# OpenSSL: scrypt exists only with it (RFC 7914's test vector), and a TLS client context.
+key = hashlib.scrypt(b"password", salt=b"NaCl", n=1024, r=8, p=16, dklen=64)
+assert key.hex().startswith("fdbabe1c9d3472007856e7190d01e9fe"), key.hex()
+assert ssl.OPENSSL_VERSION.startswith("OpenSSL 3."), ssl.OPENSSL_VERSION
+assert ssl.create_default_context().check_hostname
 assert unicodedata.name("é") == "LATIN SMALL LETTER E WITH ACUTE"
 assert ET.fromstring("<a><b>x</b></a>").find("b").text == "x"
 assert struct.unpack("<q", struct.pack("<q", -(2**40))) == (-(2**40),)
