@@ -122,7 +122,7 @@ def test_a_conda_client_installs_from_the_channel(built: Path, tmp_path: Path):
             platforms=["emscripten-wasm32", "noarch"],
         )
         await rattler.install(
-            records, target_prefix=tmp_path / "env", platform=rattler.Platform("emscripten-wasm32")
+            records, target_prefix=tmp_path / "env", platform=rattler.Subdir("emscripten-wasm32")
         )
         return sorted(r.name.normalized for r in records)
 
