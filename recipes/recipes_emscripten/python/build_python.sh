@@ -13,11 +13,18 @@ for fn in bind_double column_decltype column_double complete enable_shared_cache
     export "ac_cv_lib_sqlite3_sqlite3_${fn}=yes"
 done
 
-# ctypes: 3.11's configure leaves _ctypes to setup.py, which does not find libffi when
-# cross-compiling; build it into the interpreter like the other stdlib modules (makesetup
-# reads a line with "=" as a variable: the -D flags carry no values).
+# Modules/Setup.local comes first for makesetup (first rule wins):
+# - ctypes: 3.11's configure leaves _ctypes to setup.py, which does not find libffi when
+#   cross-compiling; build it into the interpreter like the other stdlib modules (makesetup
+#   reads a line with "=" as a variable: the -D flags carry no values).
+# - _ssl and _hashlib link OpenSSL (3 MB of wasm): side modules in lib-dynload, loaded on
+#   import, keep it out of every interpreter start. Their flags are configure's.
 cat > Modules/Setup.local <<SETUP
 _ctypes _ctypes/_ctypes.c _ctypes/callbacks.c _ctypes/callproc.c _ctypes/stgdict.c _ctypes/cfield.c -I$PREFIX/include -L$PREFIX/lib -lffi -DHAVE_FFI_PREP_CIF_VAR -DHAVE_FFI_PREP_CLOSURE_LOC -DHAVE_FFI_CLOSURE_ALLOC
+
+*shared*
+_ssl _ssl.c
+_hashlib _hashopenssl.c
 SETUP
 
 # Stdlib modules link our libraries statically into the interpreter (never Emscripten's
@@ -33,11 +40,9 @@ CONFIG_SITE=Tools/wasm/config.site-wasm32-emscripten emconfigure ./configure -C 
     LIBSQLITE3_CFLAGS="-I$PREFIX/include" LIBSQLITE3_LIBS="-L$PREFIX/lib -lsqlite3"
 
 # zlib is already linked into the main module through zlibmodule: binascii must not link
-# it a second time (wasm-ld: duplicate symbol adler32); likewise _ssl brings libcrypto for
-# _hashlib.
-single_links=(MODULE_BINASCII_LDFLAGS= MODULE__HASHLIB_LDFLAGS=)
-emmake make -j"${CPU_COUNT:-1}" "${single_links[@]}"
-emmake make install "${single_links[@]}"
+# it a second time (wasm-ld: duplicate symbol adler32).
+emmake make -j"${CPU_COUNT:-1}" MODULE_BINASCII_LDFLAGS=
+emmake make install MODULE_BINASCII_LDFLAGS=
 
 # The interpreter: bin/python3.11.js loads bin/python3.11.wasm; bin/python3.11 runs it.
 cp python.wasm "$PREFIX/bin/python3.11.wasm"

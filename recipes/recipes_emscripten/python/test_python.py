@@ -40,6 +40,7 @@ key = hashlib.scrypt(b"password", salt=b"NaCl", n=1024, r=8, p=16, dklen=64)
 assert key.hex().startswith("fdbabe1c9d3472007856e7190d01e9fe"), key.hex()
 assert ssl.OPENSSL_VERSION.startswith("OpenSSL 3."), ssl.OPENSSL_VERSION
 assert ssl.create_default_context().check_hostname
+assert ssl._ssl.__file__.endswith(".cpython-311-wasm32-emscripten.so"), ssl._ssl  # side module
 assert unicodedata.name("é") == "LATIN SMALL LETTER E WITH ACUTE"
 assert ET.fromstring("<a><b>x</b></a>").find("b").text == "x"
 assert struct.unpack("<q", struct.pack("<q", -(2**40))) == (-(2**40),)
