@@ -97,7 +97,7 @@ def test_unknown_provider_names_the_field(repo: Repo, tmp_path: Path):
 
 
 @pytest.mark.e2e
-def test_pypi_provider_fetches_the_sdist_through_pip(repo: Repo, tmp_path: Path):
+def test_pypi_provider_fetches_the_sdist_from_pips_real_index(repo: Repo, tmp_path: Path):
     sha = "1e61c37477a1626458e36f7b1d82aa5c9b094fa4802892072e49de9c60c4c926"
     repo.recipe(
         "pkg",

@@ -14,20 +14,21 @@ import hashlib
 import logging
 import shutil
 import tempfile
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ruamel.yaml import YAML
 
 from emci.errors import EmciError
 from emci.git import Git
 from emci.github import GitHub
+from emci.pypi import download_sdist
 from emci.recipe_edit import bump_file, bump_text
 from emci.recipes import Renderer, discover
 from emci.settings import Settings
-from emci.sources import pypi_sdist
 from emci.versions import (
     BumpTarget,
     VersionSource,
@@ -97,13 +98,15 @@ def choose_source(target: BumpTarget, sources: dict[str, VersionSource]) -> Vers
 
 
 def fetch_sha256(target: BumpTarget, version: str, url: str) -> str:
-    """Download the new source (pip for PyPI sdists, else its URL) and hash it."""
+    """Download the new source and hash it: a PyPI sdist as a file from pip's index (its
+    build backend never runs), else its URL."""
     with tempfile.TemporaryDirectory(prefix="emci-bump-") as tmp:
         if url.startswith("pypi://") and target.pypi_project:
-            files = pypi_sdist(f"{target.pypi_project}=={version}", Path(tmp))
-            if not files:
-                raise EmciError(f"pip downloaded nothing for {target.pypi_project}=={version}")
-            data = files[0].read_bytes()
+            filename = PurePosixPath(urllib.parse.urlsplit(url).path).name
+            sdist = download_sdist(
+                f"{target.pypi_project}=={version}", Path(tmp), filename=filename or None
+            )
+            data = sdist.read_bytes()
         else:
             with urllib.request.urlopen(url, timeout=60) as response:
                 data = response.read()

@@ -1,6 +1,7 @@
 """`emci recipe new NAME`: a recipe for a PyPI project, in this repository's conventions
 (cross-python build for emscripten-wasm32, pytester test in Node, pypi:// source), ready to
-edit. The sdist comes through pip (its sha256, and whether it has C code); about and run
+edit. The sdist file comes from pip's configured index (pypi.py; its build backend never
+runs), giving its sha256 and whether it has C code; about and run
 requirements come from py-rattler-build's PyPI recipe generator when PyPI's JSON API answers,
 else from the sdist's PKG-INFO, so it works wherever pip does.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emci.errors import EmciError
-from emci.sources import pypi_sdist
+from emci.pypi import download_sdist
 
 IGNORED_REQUIREMENTS = {"python"}
 
@@ -42,10 +43,7 @@ def conda_name(project: str) -> str:
 def from_sdist(project: str, version: str | None) -> ProjectInfo:
     spec = f"{project}=={version}" if version else project
     with tempfile.TemporaryDirectory(prefix="emci-new-") as tmp:
-        files = pypi_sdist(spec, Path(tmp))
-        if not files:
-            raise EmciError(f"pip cannot download an sdist of {spec}")
-        sdist = files[0]
+        sdist = download_sdist(spec, Path(tmp))
         metadata, names = _read_sdist(sdist)
         info = ProjectInfo(
             project=metadata.get("Name", project),

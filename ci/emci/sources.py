@@ -13,7 +13,7 @@ provider declared in the recipe's `extra.sources`:
       sources:
         debian: zlib            # Debian source package, via `apt-get source --download-only`
         debian: libffi/trixie   # ... from another Debian release than the machine's own
-        pypi: PyYAML==6.0.2     # PyPI sdist, via `pip download --no-binary :all:`
+        pypi: PyYAML==6.0.2     # PyPI sdist file from pip's index (pypi.py)
 
 A PyPI sdist's URL is written `pypi://<project>/<file>` (no registry host in the repository);
 only the `pypi` provider can fetch it. A file is kept only when its sha256 matches the
@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -39,6 +37,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from emci.errors import SourceError
+from emci.pypi import download_sdist
 from emci.recipes import Recipe, Source
 
 log = logging.getLogger(__name__)
@@ -307,21 +306,8 @@ def _legacy_line_with_release(line: str, release: str) -> str:
 
 
 def pypi_sdist(requirement: str, folder: Path) -> list[Path]:
-    """A PyPI sdist, through pip (whatever index pip is configured with)."""
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--no-binary",
-        ":all:",
-        "-d",
-        str(folder),
-        requirement,
-    ]
-    _run(command, folder, env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
-    return sorted(p for p in folder.iterdir() if p.is_file())
+    """A PyPI sdist file from pip's configured index (pypi.py: its build backend never runs)."""
+    return [download_sdist(requirement, folder)]
 
 
 PROVIDERS = {"debian": debian_source, "pypi": pypi_sdist}
