@@ -38,6 +38,17 @@ python:
   - "3.11"
 """
 
+
+def wasm(name: str) -> str:
+    """The id of a recipe under recipes/recipes_emscripten/."""
+    return f"recipes_emscripten/{name}"
+
+
+def native(name: str) -> str:
+    """The id of a recipe under recipes/recipes/."""
+    return f"recipes/{name}"
+
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "emci tests",
     "GIT_AUTHOR_EMAIL": "tests@example.invalid",

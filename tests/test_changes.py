@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Repo, recipe_text
+from conftest import Repo, recipe_text, wasm
 from emci.channels import ChannelIndex
 from emci.errors import GitError, GraphError
 from emci.workspace import Workspace
@@ -30,7 +30,7 @@ def test_modified_recipe(chain: Repo, settings_for):
     chain.recipe("zlib", recipe_text("zlib", number=1))
     chain.commit()
     changes = workspace(chain, settings_for).changes("main", "HEAD")
-    assert changes.recipes == {"zlib"} and changes.deleted == frozenset()
+    assert changes.recipes == {wasm("zlib")} and changes.deleted == frozenset()
 
 
 def test_changes_are_measured_from_the_merge_base(chain: Repo, settings_for):
@@ -41,7 +41,7 @@ def test_changes_are_measured_from_the_merge_base(chain: Repo, settings_for):
     chain.commit()
     chain.git("checkout", "-q", "topic")
     changes = workspace(chain, settings_for).changes("main", "HEAD")
-    assert changes.recipes == {"bzip2"}
+    assert changes.recipes == {wasm("bzip2")}
 
 
 def test_added_deleted_and_renamed(chain: Repo, settings_for):
@@ -51,15 +51,15 @@ def test_added_deleted_and_renamed(chain: Repo, settings_for):
     chain.git("mv", "recipes/recipes_emscripten/app", "recipes/recipes_emscripten/app2")
     chain.commit()
     changes = workspace(chain, settings_for).changes("main", "HEAD")
-    assert changes.recipes == {"xz", "app2"}
-    assert changes.deleted == {"bzip2", "app"}
+    assert changes.recipes == {wasm("xz"), wasm("app2")}
+    assert changes.deleted == {wasm("bzip2"), wasm("app")}
 
 
 def test_deleted_recipe_still_needed_is_an_error(chain: Repo, settings_for):
     chain.remove("recipes/recipes_emscripten/zlib")
     chain.commit()
     ws = workspace(chain, settings_for)
-    with pytest.raises(GraphError, match="produced by deleted recipe 'zlib'"):
+    with pytest.raises(GraphError, match="produced by deleted recipe 'recipes_emscripten/zlib'"):
         ws.plan_changes("main", "HEAD", with_dependents=False)
 
 
@@ -74,7 +74,7 @@ def test_config_change_marks_recipes_using_the_key(chain: Repo, settings_for):
     chain.commit()
     changes = workspace(chain, settings_for).changes("main", "HEAD")
     assert changes.config_keys == {"python"}
-    assert changes.config_marked == {"pyext": ("python",)}
+    assert changes.config_marked == {wasm("pyext"): ("python",)}
     assert changes.recipes == frozenset()
 
 
@@ -83,11 +83,11 @@ def test_plan_reasons_with_dependents(chain: Repo, settings_for):
     chain.commit()
     ws = workspace(chain, settings_for)
     plan = ws.plan_changes("main", "HEAD", with_dependents=False)
-    assert plan.names == ["zlib"]
+    assert plan.names == [wasm("zlib")]
     plan = ws.plan_changes("main", "HEAD", with_dependents=True)
-    assert plan.generations == [["zlib"], ["libpng"], ["app"]]
-    assert plan.entries["zlib"].reasons == ("changed",)
-    assert plan.entries["app"].reasons == ("dependent of zlib",)
+    assert plan.generations == [[wasm("zlib")], [wasm("libpng")], [wasm("app")]]
+    assert plan.entries[wasm("zlib")].reasons == ("changed",)
+    assert plan.entries[wasm("app")].reasons == ("dependent of recipes_emscripten/zlib",)
 
 
 def test_plan_adds_needed_dependencies_not_built_yet(chain: Repo, settings_for):
@@ -95,8 +95,8 @@ def test_plan_adds_needed_dependencies_not_built_yet(chain: Repo, settings_for):
     chain.commit()
     ws = workspace(chain, settings_for)
     plan = ws.plan_changes("main", "HEAD", with_dependents=False)
-    assert plan.generations == [["zlib"], ["libpng"], ["app"]]
-    assert plan.entries["libpng"].reasons == ("needed by app",)
+    assert plan.generations == [[wasm("zlib")], [wasm("libpng")], [wasm("app")]]
+    assert plan.entries[wasm("libpng")].reasons == ("needed by recipes_emscripten/app",)
     # once every dependency exists in a channel, only the change is planned
     existing = ChannelIndex()
     from emci.channels import PackageId
@@ -107,7 +107,7 @@ def test_plan_adds_needed_dependencies_not_built_yet(chain: Repo, settings_for):
     from emci.plan import plan_from_changes
 
     plan = plan_from_changes(ws.graph, ws.changes("main", "HEAD"), existing)
-    assert plan.names == ["app"]
+    assert plan.names == [wasm("app")]
 
 
 def test_unknown_ref_is_a_git_error(chain: Repo, settings_for):

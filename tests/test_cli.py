@@ -45,13 +45,14 @@ def test_plan_lists_the_change_and_with_dependents_adds_downstream(tree: Repo):
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     # nothing is built yet, so nothing else is "needed" (zlib has no dependencies)
-    assert data["generations"] == [["zlib"]]
-    assert data["recipes"]["zlib"]["reasons"] == ["changed"]
+    assert data["generations"] == [["recipes_emscripten/zlib"]]
+    assert data["recipes"]["recipes_emscripten/zlib"]["reasons"] == ["changed"]
     done = emci(tree, "plan", "main", "HEAD", "--with-dependents")
     assert done.returncode == 0
-    assert "generation 1:\n  zlib  (changed)\ngeneration 2:\n  libpng  (dependent of zlib)" in (
-        done.stdout
-    )
+    assert (
+        "generation 1:\n  recipes_emscripten/zlib  (changed)\n"
+        "generation 2:\n  recipes_emscripten/libpng  (dependent of recipes_emscripten/zlib)"
+    ) in done.stdout
 
 
 def test_changed_lists_recipes(tree: Repo):
@@ -59,13 +60,17 @@ def test_changed_lists_recipes(tree: Repo):
     tree.remove("recipes/recipes_emscripten/bzip2")
     tree.commit()
     done = emci(tree, "changed", "main", "HEAD", "--with-dependents")
-    assert done.stdout.splitlines() == ["libpng", "zlib", "bzip2 (deleted)"]
+    assert done.stdout.splitlines() == [
+        "recipes_emscripten/libpng",
+        "recipes_emscripten/zlib",
+        "recipes_emscripten/bzip2 (deleted)",
+    ]
 
 
 def test_graph_formats(tree: Repo):
-    assert '"zlib" -> "libpng";' in emci(tree, "graph").stdout
+    assert '"recipes_emscripten/zlib" -> "recipes_emscripten/libpng";' in emci(tree, "graph").stdout
     assert json.loads(emci(tree, "graph", "--format", "json").stdout)["edges"] == [
-        ["zlib", "libpng"]
+        ["recipes_emscripten/zlib", "recipes_emscripten/libpng"]
     ]
     assert "-->" in emci(tree, "graph", "--format", "mermaid").stdout
 
@@ -76,13 +81,17 @@ def test_syntax_error_is_reported_and_the_rest_still_plans(tree: Repo):
     tree.commit()
     done = emci(tree, "plan", "main", "HEAD")
     assert_one_line_error(done, "broken/recipe.yaml", "parse")
-    assert "zlib  (changed)" in done.stdout
+    assert "recipes_emscripten/zlib  (changed)" in done.stdout
 
 
 def test_cycle_is_one_line_error(tree: Repo):
     tree.recipe("zlib", recipe_text("zlib", host=["libpng"]))
     tree.commit()
-    assert_one_line_error(emci(tree, "plan", "main", "HEAD"), "dependency cycle", "libpng -> zlib")
+    assert_one_line_error(
+        emci(tree, "plan", "main", "HEAD"),
+        "dependency cycle",
+        "recipes_emscripten/libpng -> recipes_emscripten/zlib",
+    )
 
 
 def test_missing_dependency_is_reported_before_any_build(tree: Repo):
@@ -108,7 +117,7 @@ def test_wrong_sha256_fails_before_building(tree: Repo, tmp_path):
 def test_dry_run_builds_nothing(tree: Repo):
     done = emci(tree, "build", "recipes", "libpng", "--dry-run")
     assert done.returncode == 0, done.stderr
-    assert "zlib  (needed by libpng)" in done.stdout
+    assert "recipes_emscripten/zlib  (needed by recipes_emscripten/libpng)" in done.stdout
     assert not (tree.root / "output").exists()
 
 

@@ -21,7 +21,15 @@ from conftest import GIT_ENV, REPO_ROOT, npm_install
 
 pytestmark = pytest.mark.e2e
 
-RECIPES = ("emscripten_emscripten-wasm32", "zlib", "bzip2", "libzip", "xz", "sqlite", "python")
+RECIPES = (
+    "recipes/emscripten_emscripten-wasm32",
+    "recipes_emscripten/zlib",
+    "recipes_emscripten/bzip2",
+    "recipes_emscripten/libzip",
+    "recipes_emscripten/xz",
+    "recipes_emscripten/sqlite",
+    "recipes_emscripten/python",
+)
 
 
 def git(root: Path, *args: str) -> str:
@@ -100,7 +108,7 @@ def test_channel_lists_every_package(built: Path):
 
 
 def test_node_tests_ran_and_passed(built: Path):
-    logs = built / "build" / "logs"
+    logs = built / "build" / "logs" / "recipes_emscripten"  # build/logs/<recipe id>.log
     zlib = (logs / "zlib.log").read_text()
     assert "zlib round trip ok" in zlib and zlib.count("dlopen_test.js") >= 2
     assert "bzip2 round trip ok" in (logs / "bzip2.log").read_text()
@@ -108,8 +116,8 @@ def test_node_tests_ran_and_passed(built: Path):
     assert "sqlite 3.40.1 ok" in (logs / "sqlite.log").read_text()
     assert "xz round trip ok" in (logs / "xz.log").read_text()
     assert "stdlib checks ok" in (logs / "python.log").read_text()
-    for name in RECIPES:
-        assert "all tests passed" in (logs / f"{name}.log").read_text()
+    for recipe in RECIPES:
+        assert "all tests passed" in (logs.parent / f"{recipe}.log").read_text()
 
 
 def test_a_conda_client_installs_from_the_channel(built: Path, tmp_path: Path):
@@ -167,9 +175,10 @@ def test_failing_test_fails_the_build_and_skips_dependents(built: Path):
     try:
         done = emci(built, "build", "changed", "main", "HEAD", "--with-dependents")
         assert done.returncode == 1
-        assert "failed bzip2" in done.stdout and "skipped libzip" in done.stdout
+        assert "failed recipes_emscripten/bzip2" in done.stdout
+        assert "skipped recipes_emscripten/libzip" in done.stdout
         assert "last lines of" in done.stdout
-        log = (built / "build" / "logs" / "bzip2.log").read_text()
+        log = (built / "build" / "logs" / "recipes_emscripten" / "bzip2.log").read_text()
         assert "bzip2 round trip ok" in log and "TESTS FAILED" in log
         builds = [
             p["build"]
@@ -238,7 +247,7 @@ def test_a_failing_python_test_fails_the_build_with_pytest_output(built: Path):
     try:
         done = emci(built, "build", "changed", "main", "HEAD")
         assert done.returncode == 1
-        log = (built / "build" / "logs" / "markupsafe.log").read_text()
+        log = (built / "build" / "logs" / "recipes_emscripten" / "markupsafe.log").read_text()
         assert "FAILED test_markupsafe.py::test_deliberately_failing" in log
         assert "assert (1 + 1) == 3" in log
         assert "PASSED test_markupsafe.py::test_escape" in log
@@ -277,6 +286,7 @@ def test_channel_page_renders_in_chromium(built: Path, tmp_path: Path):
     metadata = json.loads((channel / "emci-metadata.json").read_text())["packages"]
     zlib_key = next(k for k in metadata if "/zlib-" in k)
     assert metadata[zlib_key]["tests"] == "passed"
+    assert metadata[zlib_key]["recipe"] == "recipes_emscripten/zlib"
     assert metadata[zlib_key]["built_at"] and metadata[zlib_key]["uploaded_at"]
     assert emci(built, "channel-page", str(channel)).returncode == 0
     node_modules = npm_install(REPO_ROOT / "build" / "node", "playwright-core@1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Repo, recipe_text
+from conftest import Repo, native, recipe_text, wasm
 from emci.errors import CycleError, GraphError
 from emci.graph import build_graph
 from emci.recipes import Renderer
@@ -38,7 +38,7 @@ def test_compiler_edge_and_noarch_matching(repo: Repo):
     compiler_recipe(repo)
     repo.recipe("zlib", recipe_text("zlib", build=['${{ compiler("c") }}'], run=["emscripten-abi"]))
     graph = graph_of(repo)
-    assert set(graph.graph.edges) == {("emscripten_emscripten-wasm32", "zlib")}
+    assert set(graph.graph.edges) == {(native("emscripten_emscripten-wasm32"), wasm("zlib"))}
     assert graph.external == []
 
 
@@ -58,11 +58,12 @@ def test_native_and_wasm_python_are_different_packages(repo: Repo):
     )
     graph = graph_of(repo)
     edges = set(graph.graph.edges)
-    assert ("cross-python_emscripten-wasm32", "pyyaml") in edges  # build side, templated name
-    assert ("python-native", "pyyaml") in edges  # build: python -> linux-64 python
-    assert ("python", "pyyaml") in edges  # host: python -> emscripten-wasm32 python
-    assert ("python-native", "cross-python_emscripten-wasm32") in edges
-    assert ("python", "cross-python_emscripten-wasm32") not in edges
+    cross = native("cross-python_emscripten-wasm32")
+    assert (cross, wasm("pyyaml")) in edges  # build side, templated name
+    assert (native("python-native"), wasm("pyyaml")) in edges  # build: linux-64 python
+    assert (wasm("python"), wasm("pyyaml")) in edges  # host: emscripten-wasm32 python
+    assert (native("python-native"), cross) in edges
+    assert (wasm("python"), cross) not in edges
 
 
 def test_test_requirements_make_edges(repo: Repo):
@@ -77,16 +78,16 @@ tests:
       build: [runner]
 """,
     )
-    assert set(graph_of(repo).graph.edges) == {("runner", "lib")}
+    assert set(graph_of(repo).graph.edges) == {(native("runner"), wasm("lib"))}
 
 
 def test_missing_dependency_is_reported(repo: Repo):
     repo.recipe("lib", recipe_text("lib", host=["nowhere"]))
     graph = graph_of(repo)
     (missing,) = graph.external
-    assert missing.recipe == "lib" and missing.kind == "host"
+    assert missing.recipe == wasm("lib") and missing.kind == "host"
     assert missing.package.name == "nowhere" and missing.package.subdir == "emscripten-wasm32"
-    assert "lib: host requirement 'nowhere'" in str(missing)
+    assert "recipes_emscripten/lib: host requirement 'nowhere'" in str(missing)
 
 
 def test_duplicate_producers_name_both(repo: Repo):
@@ -104,7 +105,7 @@ def test_cycle_is_an_error_that_prints_the_cycle(repo: Repo):
     repo.recipe("c", recipe_text("c", host=["a"]))
     with pytest.raises(CycleError) as error:
         graph_of(repo)
-    assert set(error.value.cycle) == {"a", "b", "c"}
+    assert set(error.value.cycle) == {wasm("a"), wasm("b"), wasm("c")}
     assert str(error.value).startswith("dependency cycle: ")
     assert str(error.value).count("->") == 3
 
@@ -117,4 +118,8 @@ def test_generations(repo: Repo):
         "libzip", recipe_text("libzip", build=['${{ compiler("c") }}'], host=["zlib", "bzip2"])
     )
     graph = graph_of(repo)
-    assert graph.generations() == [["emscripten_emscripten-wasm32"], ["bzip2", "zlib"], ["libzip"]]
+    assert graph.generations() == [
+        [native("emscripten_emscripten-wasm32")],
+        [wasm("bzip2"), wasm("zlib")],
+        [wasm("libzip")],
+    ]

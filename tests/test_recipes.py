@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import Repo, recipe_text
+import pytest
+
+from conftest import Repo, native, recipe_text, wasm
 from emci.recipes import PackageKey, Renderer
 
 
@@ -26,7 +28,7 @@ tests:
     )
     tree = render_tree(repo)
     assert tree.failures == ()
-    recipe = tree.recipes["zlib"]
+    recipe = tree.recipes[wasm("zlib")]
     (output,) = recipe.outputs
     assert output.subdir == "emscripten-wasm32"
     assert output.requirements.build == ("emscripten_emscripten-wasm32",)
@@ -55,7 +57,7 @@ requirements:
         folder="recipes",
     )
     tree = render_tree(repo)
-    recipe = tree.recipes["cross-python_emscripten-wasm32"]
+    recipe = tree.recipes[native("cross-python_emscripten-wasm32")]
     assert recipe.target_platform == "linux-64"
     assert recipe.outputs[0].subdir == "linux-64"
     assert recipe.outputs[0].requirements.run == ("python-tool_linux-64",)
@@ -84,7 +86,7 @@ outputs:
 """,
         folder="recipes",
     )
-    recipe = render_tree(repo).recipes["toolchain"]
+    recipe = render_tree(repo).recipes[native("toolchain")]
     by_name = {o.name: o for o in recipe.outputs}
     assert by_name["toolchain-abi"].subdir == "noarch"
     assert by_name["toolchain_emscripten-wasm32"].subdir == "linux-64"
@@ -96,7 +98,7 @@ def test_render_failure_is_reported_and_the_rest_renders(repo: Repo):
     repo.recipe("broken", "package:\n  name: broken\n  version: '1'\n requirements: [\n")
     repo.recipe("undefined", recipe_text("undefined", host=["${{ no_such_function() }}"]))
     tree = render_tree(repo)
-    assert set(tree.recipes) == {"good"}
+    assert set(tree.recipes) == {wasm("good")}
     paths = sorted(failure.path for failure in tree.failures)
     assert paths[0].endswith("broken/recipe.yaml")
     assert paths[1].endswith("undefined/recipe.yaml")
@@ -104,9 +106,32 @@ def test_render_failure_is_reported_and_the_rest_renders(repo: Repo):
         assert "\n" not in str(failure)
 
 
-def test_same_recipe_name_in_both_folders_is_an_error(repo: Repo):
+def test_same_folder_name_in_both_trees_is_two_recipes(repo: Repo):
     repo.recipe("tool", recipe_text("tool"))
     repo.recipe("tool", recipe_text("tool"), folder="recipes")
     tree = render_tree(repo)
-    assert len(tree.failures) == 1
-    assert "also used by" in str(tree.failures[0])
+    assert tree.failures == ()
+    assert set(tree.recipes) == {wasm("tool"), native("tool")}
+    assert tree.recipes[native("tool")].outputs[0].subdir == "linux-64"
+    assert tree.recipes[wasm("tool")].outputs[0].subdir == "emscripten-wasm32"
+
+
+def test_short_names_resolve_when_unambiguous(repo: Repo):
+    from emci.errors import UnknownRecipeError
+
+    repo.recipe("tool", recipe_text("tool"))
+    repo.recipe("tool", recipe_text("tool"), folder="recipes")
+    repo.recipe("zlib", recipe_text("zlib"))
+    tree = render_tree(repo)
+    assert tree.resolve(["zlib", "recipes/tool", "recipes/recipes_emscripten/tool"]) == [
+        wasm("zlib"),
+        native("tool"),
+        wasm("tool"),
+    ]
+    with pytest.raises(UnknownRecipeError) as error:
+        tree.resolve(["tool"])
+    assert str(error.value) == (
+        "recipe name 'tool' is ambiguous: recipes/tool, recipes_emscripten/tool (give the id)"
+    )
+    with pytest.raises(UnknownRecipeError, match="no recipe named 'zlibb'.*zlib"):
+        tree.resolve(["zlibb"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -121,3 +122,20 @@ def test_recorded_times_round_trip(tmp_path):
     path = tmp_path / "times.json"
     scheduler.record_times(path, [TaskResult("zlib", BUILT, 12.3), TaskResult("x", FAILED, 1)])
     assert scheduler.load_times(path) == {"zlib": 12.3}
+
+
+def test_times_recorded_under_short_names_still_read_and_migrate(tmp_path):
+    path = tmp_path / "times.json"
+    path.write_text('{"zlib": 41.0, "python": 600, "gone": 3}')
+    aliases = {"zlib": "recipes_emscripten/zlib", "python": "recipes_emscripten/python"}
+    assert scheduler.load_times(path, aliases) == {
+        "recipes_emscripten/zlib": 41.0,
+        "recipes_emscripten/python": 600.0,
+        "gone": 3.0,
+    }
+    scheduler.record_times(path, [TaskResult("recipes_emscripten/zlib", BUILT, 40)], aliases)
+    assert json.loads(path.read_text()) == {
+        "gone": 3.0,
+        "recipes_emscripten/python": 600.0,
+        "recipes_emscripten/zlib": 40.0,
+    }

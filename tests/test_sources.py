@@ -46,7 +46,7 @@ build:
 def render(repo: Repo):
     tree = Renderer(repo.root / "conda_build_config.yaml").render_tree(repo.root / "recipes")
     assert tree.failures == ()
-    return tree.recipes["pkg"]
+    return tree.recipes["recipes_emscripten/pkg"]
 
 
 def test_fetch_from_a_reachable_url_then_stage(repo: Repo, tmp_path: Path):

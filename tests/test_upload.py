@@ -176,3 +176,31 @@ def test_server_errors_never_show_the_token(packages: list[Path]):
     assert secret not in str(error.value)
     with pytest.raises(UploadError, match="QUETZ_API_KEY"):
         upload_to_server("quetz", packages[:1], "http://127.0.0.1:9", "chan", {})
+
+
+def test_metadata_with_short_recipe_names_reads_and_migrates_on_the_next_write(
+    packages: list[Path], tmp_path: Path
+):
+    from emci.channel_meta import read_metadata
+    from emci.publish import publish
+
+    channel = tmp_path / "channel"
+    (channel / "noarch").mkdir(parents=True)
+    old = {"packages": {"noarch/old-1-0.conda": {"recipe": "zlib", "tests": "passed"}}}
+    (channel / "emci-metadata.json").write_text(json.dumps(old))
+    assert read_metadata(channel)["noarch/old-1-0.conda"]["recipe"] == "zlib"  # still reads
+    stage = tmp_path / "stage" / "noarch"
+    stage.mkdir(parents=True)
+    shutil.copy(packages[0], stage)
+    publish(
+        stage.parent,
+        channel,
+        {"recipe": "recipes_emscripten/dummies"},
+        {"zlib": "recipes_emscripten/zlib"},
+    )
+    metadata = read_metadata(channel)
+    assert metadata["noarch/old-1-0.conda"] == {
+        "recipe": "recipes_emscripten/zlib",
+        "tests": "passed",
+    }
+    assert metadata[f"noarch/{packages[0].name}"]["recipe"] == "recipes_emscripten/dummies"

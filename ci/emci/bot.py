@@ -27,7 +27,7 @@ from emci.git import Git
 from emci.github import GitHub
 from emci.pypi import download_sdist
 from emci.recipe_edit import bump_file, bump_text
-from emci.recipes import Renderer, discover
+from emci.recipes import Renderer, discover, recipe_id
 from emci.settings import Settings
 from emci.versions import (
     BumpTarget,
@@ -53,7 +53,7 @@ def collect_targets(settings: Settings, names: Iterable[str] | None = None) -> l
     targets = []
     for folder, path in discover(settings.recipes_dir):
         name = path.parent.name
-        if wanted is not None and name not in wanted:
+        if wanted is not None and not {name, recipe_id(folder, path)} & wanted:
             continue
         raw = YAML(typ="safe").load(path.read_text()) or {}
         source = raw.get("source")

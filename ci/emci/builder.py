@@ -17,7 +17,7 @@ from emci.channel_meta import now
 from emci.channels import ChannelIndex
 from emci.graph import RecipeGraph
 from emci.publish import ensure_channel, publish
-from emci.recipes import Recipe
+from emci.recipes import Recipe, short_aliases
 from emci.scheduler import BUILT, EXISTED, FAILED, TaskResult
 from emci.settings import Settings
 from emci.sources import Mirror, stage_recipe
@@ -85,8 +85,8 @@ class RecipeBuilder:
             )
             if all(index.has_output(output) for output in recipe.outputs):
                 return TaskResult(name, EXISTED, message="all packages already exist")
-        self.settings.logs_dir.mkdir(parents=True, exist_ok=True)
-        log_path = self.settings.logs_dir / f"{name}.log"
+        log_path = log_path_for(self.settings, name)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
         stage = self.settings.build / "stage" / name
         staged_yaml = stage_recipe(recipe, self.mirror, self.settings.build / "recipes")
         command = [
@@ -128,10 +128,15 @@ class RecipeBuilder:
             "build_seconds": round(seconds, 1),
             "tests": "passed",
         }
-        published = publish(stage, self.settings.output, metadata)
+        published = publish(stage, self.settings.output, metadata, short_aliases(self.recipes))
         shutil.rmtree(stage, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
         return TaskResult(name, BUILT, seconds, log_path, packages=tuple(map(str, published)))
+
+
+def log_path_for(settings: Settings, recipe: str) -> Path:
+    """`build/logs/<id>.log`: ids are paths, so two folders of one name cannot clash."""
+    return settings.logs_dir / f"{recipe}.log"
 
 
 def build_plan(
@@ -146,13 +151,14 @@ def build_plan(
     subgraph = graph.graph.subgraph(names).copy()
     if build is None:
         ensure_channel(settings.output)
-    weights = scheduler.load_times(settings.times_file)
+    aliases = short_aliases(graph.recipes)
+    weights = scheduler.load_times(settings.times_file, aliases)
     builder = build or RecipeBuilder(settings, graph.recipes, options)
     results = scheduler.run(
         subgraph, builder, jobs=options.jobs, weights=weights, on_result=on_result
     )
     if build is None:
-        scheduler.record_times(settings.times_file, results)
+        scheduler.record_times(settings.times_file, results, aliases)
         write_manifest(settings, results)
     return BuildReport(results)
 

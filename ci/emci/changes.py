@@ -15,17 +15,18 @@ from emci.settings import RECIPE_FOLDERS
 class Changes:
     base: str  # the merge base actually compared
     head: str
-    recipes: frozenset[str] = frozenset()  # touched and still present at HEAD
-    deleted: frozenset[str] = frozenset()
+    recipes: frozenset[str] = frozenset()  # ids touched and still present at HEAD
+    deleted: frozenset[str] = frozenset()  # ids
     config_keys: frozenset[str] = frozenset()
     config_marked: dict[str, tuple[str, ...]] = field(default_factory=dict)  # recipe -> keys
 
 
 def recipe_of(path: str) -> str | None:
-    """The recipe name a repository path belongs to (recipes/<folder>/<name>/...)."""
+    """The recipe id a repository path belongs to (`recipes/<folder>/<name>/...` gives
+    `<folder>/<name>`)."""
     parts = PurePosixPath(path).parts
     if len(parts) >= 4 and parts[0] == "recipes" and parts[1] in RECIPE_FOLDERS:
-        return parts[2]
+        return f"{parts[1]}/{parts[2]}"
     return None
 
 
@@ -68,8 +69,8 @@ def find_changes(
     )
 
 
-def _exists_at(git: Git, rev: str, name: str) -> bool:
-    return any(git.show(rev, f"recipes/{folder}/{name}/recipe.yaml") for folder in RECIPE_FOLDERS)
+def _exists_at(git: Git, rev: str, recipe: str) -> bool:
+    return git.show(rev, f"recipes/{recipe}/recipe.yaml") is not None
 
 
 def changed_config_keys(git: Git, base: str, head: str, variant_config: str) -> set[str]:

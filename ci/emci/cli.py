@@ -276,10 +276,10 @@ def sources_fetch(ctx: click.Context, names: tuple[str, ...]) -> None:
     workspace = _workspace(ctx)
     mirror = Mirror(workspace.settings.mirror)
     problems = False
-    for name in names or sorted(workspace.graph.recipes):
+    for name in workspace.resolve(list(names)) if names else sorted(workspace.graph.recipes):
         recipe = workspace.graph.recipes.get(name)
         if recipe is None:
-            log.error("no recipe named %r", name)
+            log.error("%s: the recipe does not render; nothing to fetch", name)
             problems = True
             continue
         try:

@@ -10,12 +10,17 @@ class ConfigError(EmciError):
 
 
 class RecipeError(EmciError):
-    """A recipe cannot be read or rendered."""
+    """A recipe cannot be read or rendered. `recipe` is its id when known."""
 
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: str, reason: str, recipe: str | None = None) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+        self.recipe = recipe
+
+
+class UnknownRecipeError(EmciError):
+    """A recipe name given on the command line names no recipe, or more than one."""
 
 
 class GraphError(EmciError):

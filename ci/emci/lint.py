@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from emci.errors import RecipeError
-from emci.recipes import Recipe, Renderer, discover
+from emci.recipes import Recipe, Renderer, discover, recipe_id
 
 
 @dataclass(frozen=True, order=True)
@@ -102,17 +102,18 @@ def _has_tests(data: Mapping[str, Any]) -> bool:
 def lint_tree(
     recipes_dir: Path, renderer: Renderer, names: Iterable[str] | None = None
 ) -> list[Problem]:
-    """Lint the named recipes (all when None): raw checks, the render, duplicate outputs."""
+    """Lint the recipes with these ids (all when None): raw checks, the render, duplicate
+    outputs."""
     wanted = None if names is None else set(names)
     problems: list[Problem] = []
     rendered: dict[str, Recipe] = {}
     for folder, path in discover(recipes_dir):
-        name = path.parent.name
+        name = recipe_id(folder, path)
         selected = wanted is None or name in wanted
         raw = lint_raw(path) if selected else []
         problems += raw
         try:
-            rendered[name] = renderer.render(folder, path)
+            rendered[name] = renderer.render(folder, path, name)
         except RecipeError as exc:
             # rattler-build also rejects a bad license: the raw check already said so
             explained = any(p.field == "about.license" for p in raw) and "license" in exc.reason

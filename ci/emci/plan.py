@@ -9,6 +9,7 @@ from emci.changes import Changes
 from emci.channels import ChannelIndex
 from emci.errors import GraphError
 from emci.graph import RecipeGraph, Unsatisfied
+from emci.recipes import short_name
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def _check_deleted(
     problems = []
     for item in graph.external:
         for name in deleted:
-            if item.package.name in products.get(name, {name}):
+            if item.package.name in products.get(name, {short_name(name)}):
                 problems.append(
                     f"{graph.recipes[item.recipe].path}: {item.kind} requirement "
                     f"{item.package.name!r} was produced by deleted recipe {name!r}"

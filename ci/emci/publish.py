@@ -32,9 +32,15 @@ def channel_lock(channel: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def publish(stage: Path, channel: Path, metadata: Mapping[str, Any] | None = None) -> list[Path]:
+def publish(
+    stage: Path,
+    channel: Path,
+    metadata: Mapping[str, Any] | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> list[Path]:
     """Copy the stage's packages into `channel/<subdir>/` atomically, then re-index.
-    Returns the channel's files for every staged package."""
+    Returns the channel's files for every staged package. `aliases` (short recipe name ->
+    id) migrates older metadata entries that name their recipe by its folder name."""
     added = []
     replaced = False
     with channel_lock(channel):
@@ -55,7 +61,11 @@ def publish(stage: Path, channel: Path, metadata: Mapping[str, Any] | None = Non
             tmp.replace(target)
             added.append(target)
         index_channel(channel, force=replaced)
-        update_metadata(channel, {f"{p.parent.name}/{p.name}": dict(metadata or {}) for p in added})
+        update_metadata(
+            channel,
+            {f"{p.parent.name}/{p.name}": dict(metadata or {}) for p in added},
+            aliases,
+        )
     return added
 
 

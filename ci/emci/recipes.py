@@ -7,6 +7,7 @@ rattler-build's own (py-rattler-build): this module evaluates no Jinja and no se
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ import rattler
 from rattler_build import JinjaConfig, PlatformConfig, Stage0Recipe, VariantConfig
 from rattler_build.render import RenderConfig
 
-from emci.errors import ConfigError, RecipeError
+from emci.errors import ConfigError, RecipeError, UnknownRecipeError
 from emci.settings import BUILD_PLATFORM, RECIPE_FOLDERS
 
 REQUIREMENT_KINDS = ("build", "host", "run", "test_build", "test_run")
@@ -80,8 +81,12 @@ class Source:
 
 @dataclass(frozen=True)
 class Recipe:
-    """A rendered recipe: the node type of the DAG."""
+    """A rendered recipe: the node type of the DAG.
 
+    `id` is the recipe folder's path relative to `recipes/` (`recipes_emscripten/zlib`): the
+    same folder name may exist in both trees. `name` is that folder's own name."""
+
+    id: str
     name: str
     folder: str
     path: Path
@@ -120,10 +125,62 @@ class Recipe:
 
 @dataclass(frozen=True)
 class RecipeTree:
-    """Every recipe of a repository that rendered, and the ones that did not."""
+    """Every recipe of a repository that rendered (by id), and the ones that did not."""
 
     recipes: dict[str, Recipe]
     failures: tuple[RecipeError, ...] = ()
+
+    def ids(self) -> set[str]:
+        return set(self.recipes) | {f.recipe for f in self.failures if f.recipe}
+
+    def resolve(self, names: Iterable[str]) -> list[str]:
+        """Recipe ids for ids or unambiguous short folder names."""
+        return resolve_ids(names, self.ids())
+
+
+def recipe_id(folder: str, path: Path) -> str:
+    """`recipes_emscripten/zlib` for `recipes/recipes_emscripten/zlib/recipe.yaml`."""
+    return f"{folder}/{path.parent.name}"
+
+
+def short_name(recipe: str) -> str:
+    """The folder name of a recipe id (`zlib` for `recipes_emscripten/zlib`)."""
+    return recipe.rsplit("/", 1)[-1]
+
+
+def short_aliases(ids: Iterable[str]) -> dict[str, str]:
+    """Short folder name -> id, for the names only one recipe folder has."""
+    by_name: dict[str, list[str]] = {}
+    for item in ids:
+        by_name.setdefault(short_name(item), []).append(item)
+    return {name: found[0] for name, found in by_name.items() if len(found) == 1}
+
+
+def resolve_ids(names: Iterable[str], known: Iterable[str]) -> list[str]:
+    """Map each name to a recipe id: an id as is, a short folder name when only one recipe
+    folder has it. Unknown or ambiguous names are a one-line error listing candidates."""
+    known = set(known)
+    result = []
+    for name in names:
+        cleaned = name.strip().strip("/")
+        if cleaned.startswith("recipes/") and cleaned not in known:
+            cleaned = cleaned[len("recipes/") :]  # a path relative to the repository root
+        if cleaned in known:
+            result.append(cleaned)
+            continue
+        candidates = sorted(item for item in known if short_name(item) == cleaned)
+        if len(candidates) == 1:
+            result.append(candidates[0])
+        elif candidates:
+            raise UnknownRecipeError(
+                f"recipe name {name!r} is ambiguous: {', '.join(candidates)} (give the id)"
+            )
+        else:
+            close = difflib.get_close_matches(cleaned, sorted(known), n=3)
+            close += difflib.get_close_matches(cleaned, sorted({short_name(k) for k in known}), n=3)
+            hint = f" (did you mean {', '.join(dict.fromkeys(close))}?)" if close else ""
+            raise UnknownRecipeError(f"no recipe named {name!r}{hint}")
+    return result
 
 
 def discover(recipes_dir: Path) -> list[tuple[str, Path]]:
@@ -157,7 +214,9 @@ class Renderer:
             )
         return self._variants[target_platform]
 
-    def render(self, folder: str, path: Path) -> Recipe:
+    def render(self, folder: str, path: Path, id: str | None = None) -> Recipe:
+        """Render one recipe; `id` defaults to the one its path gives."""
+        id = id or recipe_id(folder, path)
         target = RECIPE_FOLDERS[folder]
         platform = self.platform_config(target)
         try:
@@ -166,7 +225,7 @@ class Renderer:
         except RecipeError:
             raise
         except Exception as exc:  # rattler-build raises several types; all mean "bad recipe"
-            raise RecipeError(str(path), one_line(exc)) from exc
+            raise RecipeError(str(path), one_line(exc), recipe=id) from exc
         outputs: list[Output] = []
         sources: list[Source] = []
         extra: dict[str, Any] = {}
@@ -179,6 +238,7 @@ class Renderer:
                     sources.append(parsed)
             extra = data.get("extra", extra) or extra
         return Recipe(
+            id=id,
             name=path.parent.name,
             folder=folder,
             path=path,
@@ -193,19 +253,11 @@ class Renderer:
         recipes: dict[str, Recipe] = {}
         failures: list[RecipeError] = []
         for folder, path in discover(recipes_dir):
-            name = path.parent.name
-            if wanted is not None and name not in wanted:
-                continue
-            if name in recipes:
-                failures.append(
-                    RecipeError(
-                        str(path),
-                        f"recipe name {name!r} is also used by {recipes[name].path}",
-                    )
-                )
+            id = recipe_id(folder, path)
+            if wanted is not None and id not in wanted:
                 continue
             try:
-                recipes[name] = self.render(folder, path)
+                recipes[id] = self.render(folder, path, id)
             except RecipeError as exc:
                 failures.append(exc)
         return RecipeTree(recipes=recipes, failures=tuple(failures))

@@ -141,16 +141,32 @@ def simulate(
     return clock
 
 
-def load_times(path: Path) -> dict[str, float]:
+def load_times(path: Path, aliases: Mapping[str, str] | None = None) -> dict[str, float]:
+    """Recorded build seconds by recipe id. Files written before recipes had path ids use
+    short folder names: `aliases` (short name -> id) reads those."""
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-    return {str(k): float(v) for k, v in data.items() if isinstance(v, (int, float))}
+    if not isinstance(data, dict):
+        return {}
+    aliases = aliases or {}
+    times: dict[str, float] = {}
+    migrated: dict[str, float] = {}
+    for key, value in data.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        if key in aliases:
+            migrated[aliases[key]] = float(value)
+        else:
+            times[str(key)] = float(value)
+    return {**migrated, **times}  # a time recorded under the id wins
 
 
-def record_times(path: Path, results: list[TaskResult]) -> None:
-    times = load_times(path)
+def record_times(
+    path: Path, results: list[TaskResult], aliases: Mapping[str, str] | None = None
+) -> None:
+    times = load_times(path, aliases)
     times.update({r.name: round(r.seconds, 2) for r in results if r.status == BUILT})
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

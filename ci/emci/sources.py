@@ -98,7 +98,7 @@ def file_name_of(source: Source) -> str:
 
 def stage_recipe(recipe: Recipe, mirror: Mirror, stage_root: Path) -> Path:
     """A copy of the recipe folder whose URL sources try the mirror first; returns its yaml."""
-    target = stage_root / recipe.name
+    target = stage_root / recipe.id
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(recipe.directory, target)
@@ -152,7 +152,7 @@ def fetch(recipe: Recipe, mirror: Mirror) -> list[FetchResult]:
         if not source.sha256:
             raise SourceError(f"{recipe.path}: source {source.urls[0]} has no sha256")
         if mirror.lookup(source.sha256):
-            results.append(FetchResult(recipe.name, file_name_of(source), "mirror"))
+            results.append(FetchResult(recipe.id, file_name_of(source), "mirror"))
             continue
         results.append(_fetch_one(recipe, source, mirror))
     return results
@@ -168,7 +168,7 @@ def _fetch_one(recipe: Recipe, source: Source, mirror: Mirror) -> FetchResult:
                 errors.append(f"{url}: {exc}")
                 continue
             mirror.add(str(recipe.path), source, downloaded)
-            return FetchResult(recipe.name, file_name_of(source), "url")
+            return FetchResult(recipe.id, file_name_of(source), "url")
         providers = (recipe.extra or {}).get("sources", {}) or {}
         for kind, spec in providers.items():
             provider = PROVIDERS.get(kind)
@@ -197,7 +197,7 @@ def _fetch_one(recipe: Recipe, source: Source, mirror: Mirror) -> FetchResult:
                 errors.append(f"{kind} {spec}: none of {names} has sha256 {source.sha256}")
                 continue
             mirror.add(str(recipe.path), source, match)
-            return FetchResult(recipe.name, file_name_of(source), kind)
+            return FetchResult(recipe.id, file_name_of(source), kind)
     detail = "; ".join(errors) if errors else "no URL and no provider in extra.sources"
     raise SourceError(f"{recipe.path}: cannot fetch {file_name_of(source)}: {detail}")
 

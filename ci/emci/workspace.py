@@ -53,27 +53,33 @@ class Workspace:
             deleted_products=products,
         )
 
+    def resolve(self, names: list[str]) -> list[str]:
+        """Recipe ids for the names given on a command line (ids or short folder names)."""
+        return self.tree.resolve(names)
+
     def plan_recipes(self, names: list[str], *, with_dependents: bool) -> Plan:
-        return plan_for_recipes(self.graph, names, self.existing(), with_dependents=with_dependents)
+        return plan_for_recipes(
+            self.graph, self.resolve(names), self.existing(), with_dependents=with_dependents
+        )
 
     def _deleted_products(self, changes: Changes) -> dict[str, set[str]]:
         """Package names each deleted recipe produced, rendered from the merge base."""
         git = Git(self.settings.root)
         renderer = Renderer(self.settings.variant_config)
         products: dict[str, set[str]] = {}
-        for name in changes.deleted:
-            products[name] = {name}
-            for folder in RECIPE_FOLDERS:
-                text = git.show(changes.base, f"recipes/{folder}/{name}/recipe.yaml")
-                if text is None:
+        for recipe_id in changes.deleted:
+            folder, name = recipe_id.split("/", 1)
+            products[recipe_id] = {name}
+            text = git.show(changes.base, f"recipes/{recipe_id}/recipe.yaml")
+            if text is None or folder not in RECIPE_FOLDERS:
+                continue
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / name / "recipe.yaml"
+                path.parent.mkdir()
+                path.write_text(text)
+                try:
+                    recipe = renderer.render(folder, path, recipe_id)
+                except RecipeError:
                     continue
-                with tempfile.TemporaryDirectory() as tmp:
-                    path = Path(tmp) / name / "recipe.yaml"
-                    path.parent.mkdir()
-                    path.write_text(text)
-                    try:
-                        recipe = renderer.render(folder, path)
-                    except RecipeError:
-                        continue
-                    products[name] |= {output.name for output in recipe.outputs}
+                products[recipe_id] |= {output.name for output in recipe.outputs}
         return products
