@@ -135,3 +135,29 @@ def test_short_names_resolve_when_unambiguous(repo: Repo):
     )
     with pytest.raises(UnknownRecipeError, match="no recipe named 'zlibb'.*zlib"):
         tree.resolve(["zlibb"])
+
+
+def test_recipe_local_variants_file_adds_variants_for_that_recipe_only(repo: Repo):
+    """A variants.yaml beside a recipe is read for that recipe, as rattler-build's build
+    reads it; the repository's config wins for keys both files name."""
+    tool = (
+        "package:\n"
+        "  name: tool\n"
+        "  version: ${{ tool_version }}\n"
+        "build:\n"
+        "  script:\n"
+        "    - echo ${{ python }}\n"
+    )
+    repo.recipe("tool", tool, folder="recipes")
+    repo.write(
+        "recipes/recipes/tool/variants.yaml",
+        "tool_version:\n  - '1.0'\n  - '2.0'\npython:\n  - '3.99'\n",
+    )
+    repo.recipe("other", tool.replace("name: tool", "name: other"), folder="recipes")
+    tree = render_tree(repo)
+    outputs = tree.recipes[native("tool")].outputs
+    assert sorted(output.version for output in outputs) == ["1.0", "2.0"]
+    assert {output.variant["python"] for output in outputs} == {"3.11"}
+    # the other recipe does not see the tool's variants
+    assert native("other") not in tree.recipes
+    assert any("tool_version" in str(failure) for failure in tree.failures)

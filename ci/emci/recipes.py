@@ -3,6 +3,8 @@
 Every `recipe.yaml` under `recipes/recipes_emscripten/` renders for emscripten-wasm32 (built
 on linux-64); every one under `recipes/recipes/` renders natively for linux-64. Rendering is
 rattler-build's own (py-rattler-build): this module evaluates no Jinja and no selectors.
+A `variants.yaml` beside a recipe adds variant keys for that recipe only, as rattler-build's
+build reads it: the repository's variant config wins for keys both files name.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from rattler_build.render import RenderConfig
 
 from emci.errors import ConfigError, RecipeError, UnknownRecipeError
 from emci.settings import BUILD_PLATFORM, RECIPE_FOLDERS
+
+# rattler-build's per-recipe variant file, read from the recipe's folder by its builds
+RECIPE_VARIANTS_FILE = "variants.yaml"
 
 REQUIREMENT_KINDS = ("build", "host", "run", "test_build", "test_run")
 # Requirement kinds resolved for the build platform; the others are for the target.
@@ -214,6 +219,16 @@ class Renderer:
             )
         return self._variants[target_platform]
 
+    def variants_for_recipe(self, target_platform: str, path: Path) -> VariantConfig:
+        """The variant config one recipe renders with: its own variants.yaml, if any,
+        under the repository's (which wins for keys both name, as in rattler-build)."""
+        repository = self.variants_for(target_platform)
+        local = path.parent / RECIPE_VARIANTS_FILE
+        if not local.is_file():
+            return repository
+        own = load_variant_config(local, self.platform_config(target_platform))
+        return own.merge(repository)
+
     def render(self, folder: str, path: Path, id: str | None = None) -> Recipe:
         """Render one recipe; `id` defaults to the one its path gives."""
         id = id or recipe_id(folder, path)
@@ -221,7 +236,8 @@ class Renderer:
         platform = self.platform_config(target)
         try:
             stage0 = Stage0Recipe.from_file(path.resolve())
-            rendered = stage0.render(self.variants_for(target), RenderConfig(platform=platform))
+            variants = self.variants_for_recipe(target, path)
+            rendered = stage0.render(variants, RenderConfig(platform=platform))
         except RecipeError:
             raise
         except Exception as exc:  # rattler-build raises several types; all mean "bad recipe"
