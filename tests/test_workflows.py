@@ -37,6 +37,9 @@ def test_workflows_use_the_documented_commands_and_least_privilege():
     assert "fetch-depth: 0" in text["build-pr.yml"]
     assert "${{ secrets." not in text["build-pr.yml"]  # pull requests never see secrets
     assert "emci upload" in text["build-main.yml"] and "emci upload" not in text["build-pr.yml"]
+    # main never rebuilds or re-uploads an existing identity (docs/maintainers.md)
+    assert 'emci build changed "$BEFORE" HEAD --no-rebuild' in text["build-main.yml"]
+    assert "--skip-existing" not in text["build-main.yml"]
     assert "emci lint origin/main HEAD" in text["lint.yml"]
     assert "emci bot bump-versions" in text["bot.yml"] and "schedule:" in text["bot.yml"]
     for name, content in text.items():

@@ -9,13 +9,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from emci import scheduler
 from emci.channel_meta import now
 from emci.channels import ChannelIndex
 from emci.graph import RecipeGraph
+from emci.plan import Plan
 from emci.publish import ensure_channel, publish
 from emci.recipes import Recipe, short_aliases
 from emci.scheduler import BUILT, EXISTED, FAILED, TaskResult
@@ -29,8 +30,26 @@ LOG_TAIL_LINES = 40
 
 @dataclass(frozen=True)
 class BuildOptions:
+    """How a plan is built (the rule in docs/maintainers.md, "When a package is built").
+
+    skip_existing: a recipe whose packages all exist is not built, except the recipes in
+    `always` (those the diff changed: a pull request builds and tests them whatever exists).
+    no_rebuild: the push to main: nothing that exists is rebuilt, `always` or not, and a
+    package whose identity exists is not put in the upload manifest."""
+
     jobs: int = 1
     skip_existing: bool = False
+    no_rebuild: bool = False
+    always: frozenset[str] = frozenset()
+
+
+def options_for(
+    plan: Plan, *, jobs: int = 1, skip_existing: bool = False, no_rebuild: bool = False
+) -> BuildOptions:
+    """Build options for a plan: the recipes its diff changed are built whatever exists."""
+    return BuildOptions(
+        jobs=jobs, skip_existing=skip_existing, no_rebuild=no_rebuild, always=plan.changed
+    )
 
 
 @dataclass
@@ -79,12 +98,6 @@ class RecipeBuilder:
 
     def __call__(self, name: str) -> TaskResult:
         recipe = self.recipes[name]
-        if self.options.skip_existing:
-            index = ChannelIndex.load(
-                self.settings.build_channels(), [o.name for o in recipe.outputs]
-            )
-            if all(index.has_output(output) for output in recipe.outputs):
-                return TaskResult(name, EXISTED, message="all packages already exist")
         log_path = log_path_for(self.settings, name)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         stage = self.settings.build / "stage" / name
@@ -154,13 +167,46 @@ def build_plan(
     aliases = short_aliases(graph.recipes)
     weights = scheduler.load_times(settings.times_file, aliases)
     builder = build or RecipeBuilder(settings, graph.recipes, options)
-    results = scheduler.run(
-        subgraph, builder, jobs=options.jobs, weights=weights, on_result=on_result
-    )
+    task = skipping_existing(settings, graph.recipes, options, builder)
+    results = scheduler.run(subgraph, task, jobs=options.jobs, weights=weights, on_result=on_result)
     if build is None:
         scheduler.record_times(settings.times_file, results, aliases)
         write_manifest(settings, results)
     return BuildReport(results)
+
+
+def skipping_existing(
+    settings: Settings,
+    recipes: dict[str, Recipe],
+    options: BuildOptions,
+    builder: Callable[[str], TaskResult],
+) -> Callable[[str], TaskResult]:
+    """`builder`, with the skip-existing and no-rebuild rules in front of it."""
+    if not (options.skip_existing or options.no_rebuild):
+        return builder
+
+    def task(name: str) -> TaskResult:
+        recipe = recipes[name]
+        index = ChannelIndex.load(settings.build_channels(), [o.name for o in recipe.outputs])
+        existing = [output for output in recipe.outputs if index.has_output(output)]
+        skippable = options.no_rebuild or name not in options.always
+        if skippable and existing and len(existing) == len(recipe.outputs):
+            return TaskResult(name, EXISTED, message="all packages already exist")
+        result = builder(name)
+        if options.no_rebuild and existing:
+            # New variants of a recipe are built with the old ones: upload only the new.
+            known = {f"{o.subdir}/{o.filename_stem}" for o in existing}
+            kept = tuple(p for p in result.packages if _identity_key(p) not in known)
+            result = replace(result, packages=kept)
+        return result
+
+    return task
+
+
+def _identity_key(package: str) -> str:
+    path = Path(package)
+    stem = path.name.removesuffix(".conda").removesuffix(".tar.bz2")
+    return f"{path.parent.name}/{stem}"
 
 
 def write_manifest(settings: Settings, results: list[TaskResult]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from emci import logs
-from emci.builder import BuildOptions, BuildReport, build_plan, log_tail
+from emci.builder import BuildReport, build_plan, log_tail, options_for
 from emci.drawing import draw
 from emci.errors import EmciError
 from emci.exiting import leave
@@ -166,7 +166,15 @@ def _build_options(f):
         help="Independent recipes to build at once.",
     )(f)
     f = click.option(
-        "--skip-existing", is_flag=True, help="Skip recipes whose exact packages already exist."
+        "--skip-existing",
+        is_flag=True,
+        help="Skip recipes whose exact packages already exist, except those the diff changed.",
+    )(f)
+    f = click.option(
+        "--no-rebuild",
+        is_flag=True,
+        help="Push to main: rebuild and upload nothing that exists; a changed recipe whose "
+        "packages exist fails unless only its tests or about changed.",
     )(f)
     f = click.option("--dry-run", is_flag=True, help="Print the plan, build nothing.")(f)
     f = click.option("--with-dependents", is_flag=True)(f)
@@ -179,7 +187,12 @@ def build() -> None:
 
 
 def _run_build(
-    workspace: Workspace, result: Plan, jobs: int, skip_existing: bool, dry_run: bool
+    workspace: Workspace,
+    result: Plan,
+    jobs: int,
+    skip_existing: bool,
+    dry_run: bool,
+    no_rebuild: bool = False,
 ) -> None:
     _print_plan(result, as_json=False)
     if _report_unsatisfied(result):
@@ -199,7 +212,7 @@ def _run_build(
         if item.status == FAILED and item.log and item.log.exists():
             log.info("---- last lines of %s ----\n%s\n----", item.log, log_tail(item.log))
 
-    options = BuildOptions(jobs=jobs, skip_existing=skip_existing)
+    options = options_for(result, jobs=jobs, skip_existing=skip_existing, no_rebuild=no_rebuild)
     fetch_for_plan(workspace, result)
     report: BuildReport = build_plan(
         workspace.settings, workspace.graph, result.names, options, on_result=progress
@@ -232,32 +245,43 @@ def fetch_for_plan(workspace: Workspace, result: Plan) -> None:
 @click.argument("head")
 @_build_options
 @click.pass_context
-def build_changed(ctx, base, head, jobs, skip_existing, dry_run, with_dependents):
+def build_changed(ctx, base, head, jobs, skip_existing, dry_run, with_dependents, no_rebuild):
     """Build what changed between BASE and HEAD (and what it needs)."""
     workspace = _workspace(ctx)
     result = workspace.plan_changes(base, head, with_dependents=with_dependents)
-    _run_build(workspace, result, jobs, skip_existing, dry_run)
+    if no_rebuild:
+        conflicts = workspace.published_conflicts(base, head)
+        for item in conflicts:
+            log.error(
+                "%s: recipe changed without a build number bump: %s, and that package is "
+                "already published: it is not rebuilt or uploaded",
+                item.path,
+                item.detail,
+            )
+        if conflicts:
+            raise Failed()
+    _run_build(workspace, result, jobs, skip_existing, dry_run, no_rebuild)
 
 
 @build.command("recipes")
 @click.argument("names", nargs=-1, required=True)
 @_build_options
 @click.pass_context
-def build_recipes(ctx, names, jobs, skip_existing, dry_run, with_dependents):
+def build_recipes(ctx, names, jobs, skip_existing, dry_run, with_dependents, no_rebuild):
     """Build the named recipes (and in-tree dependencies not built yet)."""
     workspace = _workspace(ctx)
     result = workspace.plan_recipes(list(names), with_dependents=with_dependents)
-    _run_build(workspace, result, jobs, skip_existing, dry_run)
+    _run_build(workspace, result, jobs, skip_existing, dry_run, no_rebuild)
 
 
 @build.command("all")
 @_build_options
 @click.pass_context
-def build_all(ctx, jobs, skip_existing, dry_run, with_dependents):
+def build_all(ctx, jobs, skip_existing, dry_run, with_dependents, no_rebuild):
     """Build every recipe of the repository into output/ (the main job)."""
     workspace = _workspace(ctx)
     result = workspace.plan_recipes(sorted(workspace.graph.recipes), with_dependents=False)
-    _run_build(workspace, result, jobs, skip_existing, dry_run)
+    _run_build(workspace, result, jobs, skip_existing, dry_run, no_rebuild)
 
 
 # -- sources --------------------------------------------------------------------------------
@@ -302,7 +326,8 @@ def lint(ctx: click.Context, refs: tuple[str, ...], lint_all: bool) -> None:
     """Lint the recipes changed between BASE and HEAD (or --all); every problem, then exit 1."""
     from emci.changes import find_changes
     from emci.git import Git
-    from emci.lint import lint_tree
+    from emci.identity import find_unbumped
+    from emci.lint import lint_tree, unbumped_problems
     from emci.recipes import Renderer
 
     settings = ctx.obj.settings()
@@ -310,12 +335,17 @@ def lint(ctx: click.Context, refs: tuple[str, ...], lint_all: bool) -> None:
         raise click.UsageError("give BASE HEAD, or --all")
     renderer = Renderer(settings.variant_config)
     names = None
+    bumps = []
     if refs:
+        git = Git(settings.root)
         tree = renderer.render_tree(settings.recipes_dir)
         config = str(settings.variant_config.relative_to(settings.root))
-        changes = find_changes(Git(settings.root), refs[0], refs[1], tree.recipes, config)
+        changes = find_changes(git, refs[0], refs[1], tree.recipes, config)
         names = set(changes.recipes)
-    problems = lint_tree(settings.recipes_dir, renderer, names)
+        compared = sorted((names | set(changes.config_marked)) & set(tree.recipes))
+        recipes = [tree.recipes[name] for name in compared]
+        bumps = find_unbumped(git, settings.root, refs[0], refs[1], recipes, config)
+    problems = sorted(lint_tree(settings.recipes_dir, renderer, names) + unbumped_problems(bumps))
     for problem in problems:
         log.error("%s", problem)
     checked = "every recipe" if names is None else f"{len(names)} changed recipe(s)"

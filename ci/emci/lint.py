@@ -13,6 +13,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from emci.errors import RecipeError
+from emci.identity import Unbumped
 from emci.recipes import Recipe, Renderer, discover, recipe_id
 
 
@@ -132,3 +133,15 @@ def lint_tree(
                     )
                 )
     return sorted(problems)
+
+
+def unbumped_problems(items: Iterable[Unbumped]) -> list[Problem]:
+    """`identity.find_unbumped` results as lint problems (the rule in docs/maintainers.md)."""
+    return [
+        Problem(
+            str(item.path),
+            "build.number",
+            f"recipe changed without a build number bump: {item.detail}",
+        )
+        for item in items
+    ]

@@ -29,6 +29,16 @@ class Plan:
     def names(self) -> list[str]:
         return [name for generation in self.generations for name in generation]
 
+    @property
+    def changed(self) -> frozenset[str]:
+        """Recipes the diff changed (a recipe file or a variant key it uses): always built in
+        a pull request, whatever exists (docs/maintainers.md)."""
+        return frozenset(
+            name
+            for name, entry in self.entries.items()
+            if any(r == "changed" or r.startswith("config key") for r in entry.reasons)
+        )
+
     def to_json(self) -> dict:
         return {
             "generations": self.generations,

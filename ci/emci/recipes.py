@@ -10,6 +10,8 @@ build reads it: the repository's variant config wins for keys both files name.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +67,9 @@ class Output:
     subdir: str
     variant: Mapping[str, str] = field(hash=False, compare=False)
     requirements: Requirements = field(default_factory=Requirements)
+    # what is built: per rendered field but tests, about and extra, a sha256 (identity.py)
+    fingerprint: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    test_files: tuple[str, ...] = field(default=(), compare=False)  # tests' files.recipe
 
     @property
     def key(self) -> PackageKey:
@@ -339,6 +344,11 @@ def _output_from(data: Mapping[str, Any], variant: Mapping[str, Any], target: st
             test_run.append("python")
     build = data.get("build", {}) or {}
     subdir = "noarch" if build.get("noarch") else target
+    test_files = [
+        str(item)
+        for test in data.get("tests", []) or []
+        for item in ((test.get("files") or {}).get("recipe") or [])
+    ]
     return Output(
         name=str(data["package"]["name"]),
         version=str(data["package"]["version"]),
@@ -352,7 +362,24 @@ def _output_from(data: Mapping[str, Any], variant: Mapping[str, Any], target: st
             test_build=_names(test_build),
             test_run=_names(test_run),
         ),
+        fingerprint=build_fingerprint(data),
+        test_files=tuple(dict.fromkeys(test_files)),
     )
+
+
+# Rendered fields that do not change what is built: a change to them alone needs no new
+# package identity (the rule in docs/maintainers.md).
+NOT_BUILT_FIELDS = frozenset({"tests", "about", "extra", "context", "schema_version"})
+
+
+def build_fingerprint(data: Mapping[str, Any]) -> dict[str, str]:
+    """Per rendered field of an output (but those that do not change what is built), the
+    sha256 of its value."""
+    return {
+        key: hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+        for key, value in data.items()
+        if key not in NOT_BUILT_FIELDS
+    }
 
 
 def _source_from(source: Mapping[str, Any]) -> Source | None:

@@ -11,6 +11,7 @@ from emci.channels import ChannelIndex
 from emci.errors import RecipeError
 from emci.git import Git
 from emci.graph import RecipeGraph, build_graph
+from emci.identity import Unbumped, find_unbumped, published_conflicts
 from emci.plan import Plan, plan_for_recipes, plan_from_changes
 from emci.recipes import RecipeTree, Renderer
 from emci.settings import RECIPE_FOLDERS, Settings
@@ -56,6 +57,25 @@ class Workspace:
     def resolve(self, names: list[str]) -> list[str]:
         """Recipe ids for the names given on a command line (ids or short folder names)."""
         return self.tree.resolve(names)
+
+    def unbumped(self, base: str, head: str) -> list[Unbumped]:
+        """Changed recipes whose package identity stays while what is built changes."""
+        changes = self.changes(base, head)
+        names = (set(changes.recipes) | set(changes.config_marked)) & set(self.tree.recipes)
+        recipes = [self.tree.recipes[name] for name in sorted(names)]
+        config = str(self.settings.variant_config.relative_to(self.settings.root))
+        git = Git(self.settings.root)
+        return find_unbumped(git, self.settings.root, base, head, recipes, config)
+
+    def published_conflicts(self, base: str, head: str) -> list[Unbumped]:
+        """Those of `unbumped` whose identity exists in the channels (main fails on them)."""
+        unbumped = self.unbumped(base, head)
+        if not unbumped:
+            return []
+        names = {item.identity.name for item in unbumped}
+        return published_conflicts(
+            unbumped, ChannelIndex.load(self.settings.build_channels(), names)
+        )
 
     def plan_recipes(self, names: list[str], *, with_dependents: bool) -> Plan:
         return plan_for_recipes(
