@@ -237,7 +237,7 @@ def test_dependent_of_a_bumped_recipe(main: Repo, settings_for):
     assert statuses == {LIBFOO: BUILT, APP: EXISTED}  # skip-existing applies to it
     statuses, uploads, _ = build(main, settings_for, no_rebuild=True, with_dependents=True)
     assert statuses == {LIBFOO: BUILT, APP: EXISTED}
-    assert [u.split("-")[0] for u in uploads] == [LIBFOO]
+    assert [u.split("-")[0] for u in uploads] == ["libfoo"]
 
 
 def test_needed_recipes_are_skipped_when_they_exist(main: Repo, settings_for):
