@@ -87,7 +87,10 @@ def test_plan_reasons_with_dependents(chain: Repo, settings_for):
     plan = ws.plan_changes("main", "HEAD", with_dependents=True)
     assert plan.generations == [[wasm("zlib")], [wasm("libpng")], [wasm("app")]]
     assert plan.entries[wasm("zlib")].reasons == ("changed",)
-    assert plan.entries[wasm("app")].reasons == ("dependent of recipes_emscripten/zlib",)
+    assert plan.entries[wasm("app")].reasons == (
+        "dependent of recipes_emscripten/zlib",
+        "host 'libpng' matched by recipes_emscripten/libpng (libpng 1.0)",
+    )
 
 
 def test_plan_adds_needed_dependencies_not_built_yet(chain: Repo, settings_for):
@@ -96,7 +99,10 @@ def test_plan_adds_needed_dependencies_not_built_yet(chain: Repo, settings_for):
     ws = workspace(chain, settings_for)
     plan = ws.plan_changes("main", "HEAD", with_dependents=False)
     assert plan.generations == [[wasm("zlib")], [wasm("libpng")], [wasm("app")]]
-    assert plan.entries[wasm("libpng")].reasons == ("needed by recipes_emscripten/app",)
+    assert plan.entries[wasm("libpng")].reasons == (
+        "needed by recipes_emscripten/app: "
+        "host 'libpng' matched by recipes_emscripten/libpng (libpng 1.0)",
+    )
     # once every dependency exists in a channel, only the change is planned
     existing = ChannelIndex()
     from emci.channels import PackageId
@@ -113,3 +119,58 @@ def test_plan_adds_needed_dependencies_not_built_yet(chain: Repo, settings_for):
 def test_unknown_ref_is_a_git_error(chain: Repo, settings_for):
     with pytest.raises(GitError, match="no-such-branch"):
         workspace(chain, settings_for).changes("no-such-branch", "HEAD")
+
+
+@pytest.fixture
+def alternatives(repo: Repo) -> Repo:
+    """libfoo 6.x and 7.x side by side and consumers asking for either or both."""
+    repo.recipe("libfoo6", recipe_text("libfoo", version="6.4.0"))
+    repo.recipe("libfoo", recipe_text("libfoo", version="7.0.1"))
+    repo.recipe("any", recipe_text("any", host=["libfoo"]))
+    repo.recipe("new", recipe_text("new", host=["libfoo >=7"]))
+    repo.recipe("old", recipe_text("old", host=["libfoo <7"]))
+    repo.commit("initial")
+    repo.git("checkout", "-q", "-b", "topic")
+    return repo
+
+
+def test_changing_one_alternative_replans_only_the_dependents_it_satisfies(
+    alternatives: Repo, settings_for
+):
+    alternatives.recipe("libfoo6", recipe_text("libfoo", version="6.4.0", number=1))
+    alternatives.commit()
+    plan = workspace(alternatives, settings_for).plan_changes("main", "HEAD", with_dependents=True)
+    # `new` asks for libfoo >=7, which the 6.x recipe does not satisfy
+    assert set(plan.names) == {wasm("libfoo6"), wasm("any"), wasm("old")}
+    assert plan.entries[wasm("old")].reasons == (
+        "dependent of recipes_emscripten/libfoo6",
+        "host 'libfoo <7' matched by recipes_emscripten/libfoo6 (libfoo 6.4.0)",
+    )
+    # `any` accepts both; only the planned producer is named
+    assert plan.entries[wasm("any")].reasons[1] == (
+        "host 'libfoo' matched by recipes_emscripten/libfoo6 (libfoo 6.4.0)"
+    )
+
+
+def test_a_needed_alternative_is_the_highest_matching_version(alternatives: Repo, settings_for):
+    alternatives.recipe("any", recipe_text("any", host=["libfoo"], number=1))
+    alternatives.commit()
+    plan = workspace(alternatives, settings_for).plan_changes("main", "HEAD", with_dependents=False)
+    assert plan.generations == [[wasm("libfoo")], [wasm("any")]]
+    assert plan.entries[wasm("libfoo")].reasons == (
+        "needed by recipes_emscripten/any: "
+        "host 'libfoo' matched by recipes_emscripten/libfoo (libfoo 7.0.1)",
+    )
+
+
+def test_a_planned_recipe_with_a_problem_makes_the_plan_unbuildable(
+    alternatives: Repo, settings_for
+):
+    alternatives.recipe("selfish", recipe_text("selfish", host=["selfish"]))
+    alternatives.commit()
+    ws = workspace(alternatives, settings_for)
+    plan = ws.plan_changes("main", "HEAD", with_dependents=False)
+    assert not plan.buildable
+    (problem,) = plan.problems
+    assert "selfish/recipe.yaml: requirements.host: 'selfish' is this recipe's own" in problem
+    assert ws.plan_recipes(["old"], with_dependents=False).buildable

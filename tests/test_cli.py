@@ -51,7 +51,8 @@ def test_plan_lists_the_change_and_with_dependents_adds_downstream(tree: Repo):
     assert done.returncode == 0
     assert (
         "generation 1:\n  recipes_emscripten/zlib  (changed)\n"
-        "generation 2:\n  recipes_emscripten/libpng  (dependent of recipes_emscripten/zlib)"
+        "generation 2:\n  recipes_emscripten/libpng  (dependent of recipes_emscripten/zlib; "
+        "host 'zlib' matched by recipes_emscripten/zlib (zlib 1.0))"
     ) in done.stdout
 
 
@@ -98,7 +99,7 @@ def test_missing_dependency_is_reported_before_any_build(tree: Repo):
     tree.recipe("libpng", recipe_text("libpng", host=["zlib", "libdoesnotexist"]))
     tree.commit()
     done = emci(tree, "build", "changed", "main", "HEAD")
-    assert_one_line_error(done, "libpng", "libdoesnotexist", "no recipe")
+    assert_one_line_error(done, "libpng", "libdoesnotexist", "satisfied by no recipe")
     assert not (tree.root / "build" / "logs").exists()
 
 
@@ -117,7 +118,9 @@ def test_wrong_sha256_fails_before_building(tree: Repo, tmp_path):
 def test_dry_run_builds_nothing(tree: Repo):
     done = emci(tree, "build", "recipes", "libpng", "--dry-run")
     assert done.returncode == 0, done.stderr
-    assert "recipes_emscripten/zlib  (needed by recipes_emscripten/libpng)" in done.stdout
+    assert (
+        "recipes_emscripten/zlib  (needed by recipes_emscripten/libpng: host 'zlib'" in done.stdout
+    )
     assert not (tree.root / "output").exists()
 
 

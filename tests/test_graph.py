@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import Repo, native, recipe_text, wasm
-from emci.errors import CycleError, GraphError
+from emci.errors import CycleError
 from emci.graph import build_graph
 from emci.recipes import Renderer
 
@@ -90,13 +90,80 @@ def test_missing_dependency_is_reported(repo: Repo):
     assert "recipes_emscripten/lib: host requirement 'nowhere'" in str(missing)
 
 
-def test_duplicate_producers_name_both(repo: Repo):
+def test_the_same_package_from_two_recipes_is_a_problem_of_both(repo: Repo):
     repo.recipe("zlib", recipe_text("zlib"))
     repo.recipe("zlib-ng", recipe_text("zlib"))
-    with pytest.raises(GraphError) as error:
-        graph_of(repo)
-    message = str(error.value)
-    assert "zlib/recipe.yaml" in message and "zlib-ng/recipe.yaml" in message
+    repo.recipe("bzip2", recipe_text("bzip2"))
+    graph = graph_of(repo)
+    assert set(graph.problems) == {wasm("zlib"), wasm("zlib-ng")}
+    (first,) = graph.problems[wasm("zlib")]
+    assert "emscripten-wasm32/zlib-1.0-" in str(first)
+    assert str(first).endswith("zlib-ng/recipe.yaml")
+    assert str(graph.problems[wasm("zlib-ng")][0]).endswith("zlib/recipe.yaml")
+    assert graph.problems_for([wasm("bzip2")]) == []
+
+
+def alternatives(repo: Repo) -> None:
+    """libfoo 6.x and 7.x side by side, and consumers with and without a version."""
+    repo.recipe("libfoo6", recipe_text("libfoo", version="6.4.0"))
+    repo.recipe("libfoo", recipe_text("libfoo", version="7.0.1"))
+    repo.recipe("any", recipe_text("any", host=["libfoo"]))
+    repo.recipe("new", recipe_text("new", host=["libfoo >=7"]))
+    repo.recipe("old", recipe_text("old", host=["libfoo 6.*"], run=["libfoo <7"]))
+    repo.recipe("none", recipe_text("none", host=["libfoo >=8"]))
+
+
+def test_a_requirement_depends_on_every_producer_its_spec_matches(repo: Repo):
+    alternatives(repo)
+    graph = graph_of(repo)
+    six, seven = wasm("libfoo6"), wasm("libfoo")
+    assert set(graph.graph.edges) == {
+        (six, wasm("any")),
+        (seven, wasm("any")),
+        (seven, wasm("new")),
+        (six, wasm("old")),
+    }
+    assert graph.problems == {}
+    (needs,) = graph.edge_needs(six, wasm("old"))[:1]
+    assert needs.kind == "host" and needs.spec == "libfoo 6.*"
+    (unsatisfied,) = graph.external
+    assert unsatisfied.recipe == wasm("none") and unsatisfied.spec == "libfoo >=8"
+    assert "libfoo 6.4.0" in str(unsatisfied) and "libfoo 7.0.1" in str(unsatisfied)
+
+
+def test_alternatives_by_build_variant(repo: Repo):
+    """One version built two ways: the build string tells them apart."""
+    for flavour in ("openblas", "nomkl"):
+        repo.recipe(
+            f"numpy-{flavour}",
+            f"""\
+package: {{name: numpy, version: "2.0.0"}}
+build:
+  string: {flavour}_h0_0
+  script: [echo]
+""",
+        )
+    repo.recipe("scipy", recipe_text("scipy", host=["numpy * openblas*"]))
+    repo.recipe("pandas", recipe_text("pandas", host=["numpy >=2"]))
+    graph = graph_of(repo)
+    assert set(graph.graph.in_edges(wasm("scipy"))) == {(wasm("numpy-openblas"), wasm("scipy"))}
+    assert set(graph.graph.in_edges(wasm("pandas"))) == {
+        (wasm("numpy-openblas"), wasm("pandas")),
+        (wasm("numpy-nomkl"), wasm("pandas")),
+    }
+
+
+def test_needing_its_own_output_with_no_other_producer_is_a_problem(repo: Repo):
+    repo.recipe("selfish", recipe_text("selfish", host=["selfish"]))
+    repo.recipe("python", recipe_text("python", version="3.12.0", host=["python 3.11.*"]))
+    repo.recipe("python311", recipe_text("python", version="3.11.2"))
+    graph = graph_of(repo)
+    (problem,) = graph.problems[wasm("selfish")]
+    assert "requirements.host: 'selfish' is this recipe's own output" in str(problem)
+    assert str(problem).startswith(str(repo.root / "recipes/recipes_emscripten/selfish"))
+    # another recipe produces a version the spec accepts: that is an ordinary edge
+    assert wasm("python") not in graph.problems
+    assert (wasm("python311"), wasm("python")) in graph.graph.edges
 
 
 def test_cycle_is_an_error_that_prints_the_cycle(repo: Repo):

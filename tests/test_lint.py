@@ -97,9 +97,15 @@ def test_duplicate_outputs_name_both_recipes(repo: Repo):
     repo.commit()
     done = lint(repo, "--all")
     assert done.returncode == 1
-    assert "good2/recipe.yaml: package.name: emscripten-wasm32/good is also produced by" in (
-        done.stderr
-    )
+    assert "good2/recipe.yaml: package.name: emscripten-wasm32/good-1.0-" in done.stderr
+    assert "is also produced by" in done.stderr
+
+
+def test_another_version_of_a_package_is_an_alternative_not_a_duplicate(repo: Repo):
+    repo.recipe("good", GOOD)
+    repo.recipe("good-old", GOOD.replace('version: "1.0"', 'version: "0.9"'))
+    repo.commit()
+    assert lint(repo, "--all").returncode == 0
 
 
 @pytest.mark.e2e

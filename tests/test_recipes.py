@@ -31,9 +31,11 @@ tests:
     recipe = tree.recipes[wasm("zlib")]
     (output,) = recipe.outputs
     assert output.subdir == "emscripten-wasm32"
-    assert output.requirements.build == ("emscripten_emscripten-wasm32",)
-    assert output.requirements.test_build == ("cmake",)
-    assert output.requirements.test_run == ("nodejs",)
+    assert output.requirements.names("build") == ("emscripten_emscripten-wasm32",)
+    (compiler,) = output.requirements.build
+    assert compiler.spec == "emscripten_emscripten-wasm32 3.1.6.*"  # the rendered match spec
+    assert output.requirements.names("test_build") == ("cmake",)
+    assert output.requirements.names("test_run") == ("nodejs",)
     assert output.variant["c_compiler"] == "emscripten"
     assert output.build_string.endswith("_0")
     assert PackageKey("linux-64", "emscripten_emscripten-wasm32") in recipe.needs()
@@ -60,7 +62,7 @@ requirements:
     recipe = tree.recipes[native("cross-python_emscripten-wasm32")]
     assert recipe.target_platform == "linux-64"
     assert recipe.outputs[0].subdir == "linux-64"
-    assert recipe.outputs[0].requirements.run == ("python-tool_linux-64",)
+    assert recipe.outputs[0].requirements.names("run") == ("python-tool_linux-64",)
 
 
 def test_multi_output_with_pin_subpackage(repo: Repo):
@@ -90,7 +92,8 @@ outputs:
     by_name = {o.name: o for o in recipe.outputs}
     assert by_name["toolchain-abi"].subdir == "noarch"
     assert by_name["toolchain_emscripten-wasm32"].subdir == "linux-64"
-    assert by_name["toolchain_emscripten-wasm32"].requirements.run == ("toolchain-abi",)
+    (pin,) = by_name["toolchain_emscripten-wasm32"].requirements.run
+    assert (pin.name, pin.pin) == ("toolchain-abi", "pin_subpackage")
 
 
 def test_render_failure_is_reported_and_the_rest_renders(repo: Repo):
@@ -161,3 +164,42 @@ def test_recipe_local_variants_file_adds_variants_for_that_recipe_only(repo: Rep
     # the other recipe does not see the tool's variants
     assert native("other") not in tree.recipes
     assert any("tool_version" in str(failure) for failure in tree.failures)
+
+
+def test_two_outputs_of_one_name_are_a_render_failure(repo: Repo):
+    repo.recipe(
+        "twice",
+        """\
+recipe: {name: twice, version: "1.0"}
+outputs:
+  - package: {name: libtwice}
+    build: {script: [echo one]}
+  - package: {name: libtwice}
+    build: {script: [echo two]}
+""",
+    )
+    tree = render_tree(repo)
+    (failure,) = tree.failures
+    assert failure.recipe == wasm("twice")
+    assert str(failure).endswith("twice/recipe.yaml: outputs: two outputs are named 'libtwice'")
+
+
+def test_an_output_rendered_once_per_variant_is_one_package(repo: Repo):
+    repo.write("conda_build_config.yaml", 'python:\n  - "3.11"\n  - "3.12"\n')
+    repo.recipe(
+        "multi",
+        """\
+recipe: {name: multi, version: "1.0"}
+outputs:
+  - package: {name: libmulti}
+    build: {script: [echo]}
+  - package: {name: py-multi}
+    build: {script: [echo]}
+    requirements:
+      host: [python, libmulti]
+""",
+    )
+    tree = render_tree(repo)
+    assert tree.failures == ()
+    names = sorted(o.name for o in tree.recipes[wasm("multi")].outputs)
+    assert names == ["libmulti", "py-multi", "py-multi"]

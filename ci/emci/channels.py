@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rattler import Channel, Gateway, Subdir
+from rattler import BuildString, Channel, Gateway, MatchSpec, PackageRecord, Subdir
 
 from emci.recipes import Output, PackageKey
 from emci.settings import CHANNEL_SUBDIRS
@@ -28,6 +28,16 @@ class PackageId:
     name: str
     version: str
     build: str
+    build_number: int = field(default=0, compare=False)
+
+    def record(self) -> PackageRecord:
+        return PackageRecord(
+            name=self.name,
+            version=self.version,
+            build=BuildString(self.build),
+            build_number=self.build_number,
+            subdir=self.subdir,
+        )
 
 
 @dataclass
@@ -41,8 +51,13 @@ class ChannelIndex:
         wanted = PackageId(output.subdir, output.name, output.version, output.build_string)
         return wanted in self.packages
 
-    def has_name(self, key: PackageKey) -> bool:
-        return any(p.name == key.name and p.subdir in (key.subdir, "noarch") for p in self.packages)
+    def satisfies(self, key: PackageKey, spec: str) -> bool:
+        """Whether a package for `key`'s subdir (or noarch) matches the match spec."""
+        parsed = MatchSpec(spec)
+        return any(
+            p.name == key.name and p.subdir in (key.subdir, "noarch") and parsed.matches(p.record())
+            for p in self.packages
+        )
 
     @classmethod
     def load(cls, channels: Iterable[str], names: Iterable[str]) -> ChannelIndex:
@@ -79,6 +94,7 @@ async def _query(channel: str, names: list[str]) -> set[PackageId]:
                     record.name.normalized,
                     str(record.version),
                     str(record.build),
+                    int(record.build_number),
                 )
             )
     return found

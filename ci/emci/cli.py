@@ -117,9 +117,11 @@ def _print_plan(plan: Plan, as_json: bool) -> None:
 
 
 def _report_unsatisfied(plan: Plan) -> bool:
+    for problem in plan.problems:
+        log.error("%s", problem)
     for item in plan.unsatisfied:
         log.error("%s", item)
-    return bool(plan.unsatisfied)
+    return not plan.buildable
 
 
 @cli.command()
@@ -196,7 +198,11 @@ def _run_build(
 ) -> None:
     _print_plan(result, as_json=False)
     if _report_unsatisfied(result):
-        log.error("not building: %d requirement(s) cannot be satisfied", len(result.unsatisfied))
+        log.error(
+            "not building: %d requirement(s) cannot be satisfied, %d recipe problem(s)",
+            len(result.unsatisfied),
+            len(result.problems),
+        )
         raise Failed()
     if dry_run or not result.entries:
         _finish(workspace)

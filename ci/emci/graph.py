@@ -1,7 +1,17 @@
 """The recipe DAG: one node per recipe, an edge A -> B when B needs a package A produces.
 
-networkx does the graph work (cycles, topological generations, ancestors, descendants);
-this module only decides which edges exist.
+Package identity is (subdir, name), platform-aware: build-side requirements ask for the build
+platform's package, the others for the target platform's, and a noarch package serves
+either. Several recipes may produce one package name (two versions side by side, one version
+built two ways): a requirement gets an edge from every recipe with an output its match spec
+accepts (py-rattler's `MatchSpec.matches`), so `libfoo` depends on every alternative and
+`libfoo >=7` only on the 7.x recipe.
+
+Problems that make one recipe unbuildable (it needs its own output and nothing else provides
+it; it produces the very same package as another recipe) are kept per recipe: a plan that
+needs the recipe fails, the rest of the tree still plans. A cycle is an error for the whole
+graph. networkx does the graph work (cycles, topological generations, ancestors,
+descendants); this module only decides which edges exist.
 """
 
 from __future__ import annotations
@@ -10,36 +20,92 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
+import rattler
 
-from emci.errors import CycleError, GraphError
-from emci.recipes import PackageKey, Recipe
+from emci.errors import CycleError, RecipeError
+from emci.recipes import Output, PackageKey, Recipe, Requirement
+
+# Kinds in which needing one's own output means needing an earlier build of it.
+SELF_KINDS = ("build", "host", "run")
+
+
+@dataclass(frozen=True)
+class Producer:
+    """One output of one recipe, as a candidate for a requirement."""
+
+    recipe: str
+    output: Output
+
+    def __str__(self) -> str:
+        return f"{self.recipe} ({self.output.name} {self.output.version})"
+
+
+@dataclass(frozen=True)
+class Need:
+    """One requirement of one recipe output and the in-tree outputs that satisfy it."""
+
+    recipe: str
+    output: str
+    kind: str
+    package: PackageKey
+    requirement: Requirement
+    producers: tuple[Producer, ...] = ()
+
+    @property
+    def spec(self) -> str:
+        return self.requirement.spec
+
+    def describe(self, recipes: Iterable[str] | None = None) -> str:
+        """`host 'libfoo >=7' matched by recipes_emscripten/libfoo7 (libfoo 7.0.1)`, naming
+        only the producers among `recipes` when given."""
+        wanted = None if recipes is None else set(recipes)
+        chosen = [p for p in self.producers if wanted is None or p.recipe in wanted]
+        return f"{self.kind} {self.spec!r} matched by {', '.join(map(str, chosen))}"
 
 
 @dataclass(frozen=True)
 class Unsatisfied:
-    """A requirement no recipe in the tree produces."""
+    """A requirement no recipe in the tree satisfies."""
 
     recipe: str
     kind: str
     package: PackageKey
+    spec: str = ""
+    candidates: tuple[Producer, ...] = ()  # in-tree outputs of that name the spec rejects
 
     def __str__(self) -> str:
-        return (
-            f"{self.recipe}: {self.kind} requirement {self.package.name!r} "
-            f"({self.package.subdir}) is produced by no recipe and no configured channel"
+        spec = self.spec or self.package.name
+        text = (
+            f"{self.recipe}: {self.kind} requirement {spec!r} ({self.package.subdir}) is "
+            f"satisfied by no recipe and no configured channel"
         )
+        if self.candidates:
+            text += " (the tree has " + ", ".join(map(str, self.candidates)) + ")"
+        return text
 
 
 @dataclass
 class RecipeGraph:
     graph: nx.DiGraph
     recipes: dict[str, Recipe]
-    producers: dict[PackageKey, str]
+    producers: dict[PackageKey, list[Producer]]
+    needs: list[Need] = field(default_factory=list)
     external: list[Unsatisfied] = field(default_factory=list)
+    problems: dict[str, list[RecipeError]] = field(default_factory=dict)
 
-    def producer_of(self, key: PackageKey) -> str | None:
-        """The recipe producing `key`, accepting a noarch package for any subdir."""
-        return self.producers.get(key) or self.producers.get(PackageKey("noarch", key.name))
+    def candidates(self, key: PackageKey) -> list[Producer]:
+        """Every in-tree output of that package name for that subdir (noarch serves any)."""
+        found = list(self.producers.get(key, ()))
+        if key.subdir != "noarch":
+            found += self.producers.get(PackageKey("noarch", key.name), ())
+        return found
+
+    def needs_of(self, recipe: str) -> list[Need]:
+        return [need for need in self.needs if need.recipe == recipe]
+
+    def edge_needs(self, producer: str, consumer: str) -> list[Need]:
+        """The requirements of `consumer` that `producer` satisfies."""
+        return list(self.graph.edges[producer, consumer].get("needs", ()))
 
     def generations(self, nodes: Iterable[str] | None = None) -> list[list[str]]:
         sub = self.graph if nodes is None else self.graph.subgraph(nodes)
@@ -61,32 +127,91 @@ class RecipeGraph:
         wanted = set(nodes)
         return [item for item in self.external if item.recipe in wanted]
 
+    def problems_for(self, nodes: Iterable[str]) -> list[RecipeError]:
+        return [problem for node in sorted(set(nodes)) for problem in self.problems.get(node, ())]
+
+
+class _Specs:
+    """Parsed match specs, once per distinct string."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, rattler.MatchSpec] = {}
+        self._records: dict[Output, rattler.PackageRecord] = {}
+
+    def record(self, output: Output) -> rattler.PackageRecord:
+        record = self._records.get(output)
+        if record is None:
+            record = self._records[output] = output.record()
+        return record
+
+    def matches(self, spec: str, output: Output) -> bool:
+        parsed = self._parsed.get(spec)
+        if parsed is None:
+            parsed = self._parsed[spec] = rattler.MatchSpec(spec)
+        return parsed.matches(self.record(output))
+
 
 def build_graph(recipes: dict[str, Recipe]) -> RecipeGraph:
-    """Edges from producers to consumers; raises GraphError on duplicates and cycles."""
-    producers: dict[PackageKey, str] = {}
-    duplicates: list[str] = []
+    """Edges from every matching producer to each consumer; raises CycleError on a cycle."""
+    producers: dict[PackageKey, list[Producer]] = {}
+    identities: dict[tuple[str, str, str, str], str] = {}
+    problems: dict[str, list[RecipeError]] = {}
+
+    def problem(recipe: str, reason: str) -> None:
+        problems.setdefault(recipe, []).append(
+            RecipeError(str(recipes[recipe].path), reason, recipe=recipe)
+        )
+
+    specs = _Specs()
     for name in sorted(recipes):
-        for key in recipes[name].produced():
-            other = producers.get(key)
-            if other is not None and other != name:
-                duplicates.append(
-                    f"{key} is produced by both {recipes[other].path} and {recipes[name].path}"
-                )
-            producers.setdefault(key, name)
-    if duplicates:
-        raise GraphError("; ".join(duplicates))
+        for output in recipes[name].outputs:
+            try:
+                specs.record(output)
+            except Exception as exc:  # py-rattler's version and build string errors
+                problem(name, f"package {output.name}: version {output.version!r}: {exc}")
+                continue
+            identity = (output.subdir, output.name, output.version, output.build_string)
+            other = identities.setdefault(identity, name)
+            if other != name:
+                package = f"{output.subdir}/{output.filename_stem}"
+                for first, second in ((other, name), (name, other)):
+                    problem(first, f"{package} is also produced by {recipes[second].path}")
+                continue
+            producers.setdefault(output.key, []).append(Producer(name, output))
 
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(recipes))
-    result = RecipeGraph(graph=graph, recipes=recipes, producers=producers)
+    result = RecipeGraph(graph=graph, recipes=recipes, producers=producers, problems=problems)
     for name in sorted(recipes):
-        for key, kind in sorted(recipes[name].needs_by_kind()):
-            producer = result.producer_of(key)
-            if producer is None:
-                result.external.append(Unsatisfied(name, kind, key))
-            elif producer != name:
+        recipe = recipes[name]
+        for item in recipe.requirements():
+            requirement = item.requirement
+            candidates = result.candidates(item.package)
+            if requirement.pin == "pin_subpackage":
+                own = [p for p in candidates if p.recipe == name]
+                candidates = own or candidates
+            matched = [p for p in candidates if specs.matches(requirement.spec, p.output)]
+            others = tuple(p for p in matched if p.recipe != name)
+            own_output = any(
+                p.recipe == name and p.output.name == item.output.name for p in matched
+            )
+            if own_output and not others and item.kind in SELF_KINDS and not requirement.pin:
+                problem(
+                    name,
+                    f"requirements.{item.kind}: {requirement.spec!r} is this recipe's own output "
+                    f"{item.output.name!r} and no other recipe produces a version of it",
+                )
+                continue
+            if not matched:
+                result.external.append(
+                    Unsatisfied(name, item.kind, item.package, requirement.spec, tuple(candidates))
+                )
+                continue
+            need = Need(name, item.output.name, item.kind, item.package, requirement, others)
+            result.needs.append(need)
+            for producer in sorted({p.recipe for p in others}):
                 graph.add_edge(producer, name)
+                graph.edges[producer, name].setdefault("needs", []).append(need)
     try:
         cycle = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:

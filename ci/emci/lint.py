@@ -120,16 +120,20 @@ def lint_tree(
             explained = any(p.field == "about.license" for p in raw) and "license" in exc.reason
             if selected and not explained:
                 problems.append(Problem(str(path), "(render)", exc.reason))
+    # Several recipes may produce one package name (alternatives by version or build
+    # variant); the very same package file from two recipes is a problem.
     producers: dict[Any, str] = {}
     for name in sorted(rendered):
-        for key in rendered[name].produced():
-            other = producers.setdefault(key, name)
+        for output in rendered[name].outputs:
+            identity = (output.subdir, output.filename_stem)
+            other = producers.setdefault(identity, name)
             if other != name and (wanted is None or {name, other} & wanted):
                 problems.append(
                     Problem(
                         str(rendered[name].path),
                         "package.name",
-                        f"{key} is also produced by {rendered[other].path}",
+                        f"{output.subdir}/{output.filename_stem} is also produced by "
+                        f"{rendered[other].path}",
                     )
                 )
     return sorted(problems)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import rattler
+
 from emci.changes import Changes
 from emci.channels import ChannelIndex
 from emci.errors import GraphError
-from emci.graph import RecipeGraph, Unsatisfied
+from emci.graph import Need, Producer, RecipeGraph, Unsatisfied
 from emci.recipes import short_name
 
 
@@ -24,6 +26,7 @@ class Plan:
     generations: list[list[str]]
     deleted: list[str] = field(default_factory=list)
     unsatisfied: list[Unsatisfied] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # planned recipes that cannot build
 
     @property
     def names(self) -> list[str]:
@@ -39,6 +42,10 @@ class Plan:
             if any(r == "changed" or r.startswith("config key") for r in entry.reasons)
         )
 
+    @property
+    def buildable(self) -> bool:
+        return not self.unsatisfied and not self.problems
+
     def to_json(self) -> dict:
         return {
             "generations": self.generations,
@@ -52,9 +59,11 @@ class Plan:
                     "kind": u.kind,
                     "subdir": u.package.subdir,
                     "name": u.package.name,
+                    "spec": u.spec or u.package.name,
                 }
                 for u in self.unsatisfied
             ],
+            "problems": self.problems,
         }
 
 
@@ -86,8 +95,7 @@ def plan_for_recipes(
     reasons: dict[str, list[str]] = {}
     for name in names:
         if name not in graph.recipes:
-            known = ", ".join(sorted(graph.recipes)) or "none"
-            raise GraphError(f"no recipe named {name!r} (known recipes: {known})")
+            raise GraphError(f"no recipe named {name!r}")
         reasons.setdefault(name, []).append("requested")
     return _complete(graph, reasons, existing, with_dependents, [])
 
@@ -100,25 +108,12 @@ def _complete(
     deleted: list[str],
 ) -> Plan:
     if with_dependents:
-        changed = set(reasons)
-        for name in sorted(graph.descendants(list(changed))):
-            if name not in reasons:
-                parents = sorted(graph.ancestors([name]) & changed)
-                reasons[name] = ["dependent of " + ", ".join(parents)]
-    # In-tree dependencies that nobody has built yet must be built first.
-    pending = list(reasons)
-    while pending:
-        name = pending.pop()
-        for dependency in sorted(graph.graph.predecessors(name)):
-            if dependency in reasons:
-                continue
-            recipe = graph.recipes[dependency]
-            if all(existing.has_output(output) for output in recipe.outputs):
-                continue
-            reasons[dependency] = [f"needed by {name}"]
-            pending.append(dependency)
+        _add_dependents(graph, reasons)
+    _add_needed(graph, reasons, existing)
     unsatisfied = [
-        item for item in graph.unsatisfied_for(reasons) if not existing.has_name(item.package)
+        item
+        for item in graph.unsatisfied_for(reasons)
+        if not existing.satisfies(item.package, item.spec or item.package.name)
     ]
     entries = {name: PlanEntry(name, tuple(why)) for name, why in reasons.items()}
     return Plan(
@@ -126,6 +121,53 @@ def _complete(
         generations=graph.generations(reasons),
         deleted=deleted,
         unsatisfied=unsatisfied,
+        problems=[str(problem) for problem in graph.problems_for(reasons)],
+    )
+
+
+def _add_dependents(graph: RecipeGraph, reasons: dict[str, list[str]]) -> None:
+    """Everything downstream of the planned recipes; each reason names the changed recipes
+    it depends on and the requirements the planned producers matched."""
+    changed = set(reasons)
+    downstream = graph.descendants(changed)
+    planned = changed | downstream
+    for name in sorted(downstream - changed):
+        roots = sorted(graph.ancestors([name]) & changed)
+        why = ["dependent of " + ", ".join(roots)]
+        needs: dict[Need, None] = {}
+        for producer in sorted(graph.graph.predecessors(name)):
+            if producer in planned:
+                needs.update(dict.fromkeys(graph.edge_needs(producer, name)))
+        for need in sorted(needs, key=lambda n: (n.kind, n.spec, n.output)):
+            why.append(need.describe(planned))
+        reasons[name] = why
+
+
+def _add_needed(graph: RecipeGraph, reasons: dict[str, list[str]], existing: ChannelIndex) -> None:
+    """In-tree producers that nobody has built yet must be built first: for each
+    requirement of a planned recipe that neither a planned recipe nor an existing package
+    satisfies, the producer of the highest matching version."""
+    by_recipe: dict[str, list[Need]] = {}
+    for need in graph.needs:
+        by_recipe.setdefault(need.recipe, []).append(need)
+    pending = sorted(reasons, reverse=True)
+    while pending:
+        name = pending.pop()
+        for need in by_recipe.get(name, ()):
+            if not need.producers or any(p.recipe in reasons for p in need.producers):
+                continue
+            if any(existing.has_output(p.output) for p in need.producers):
+                continue
+            best = _best(need.producers)
+            reasons[best.recipe] = [f"needed by {name}: {need.describe([best.recipe])}"]
+            pending.append(best.recipe)
+
+
+def _best(producers: Iterable[Producer]) -> Producer:
+    """The producer a solver would prefer: highest version, then highest build number."""
+    return max(
+        sorted(producers, key=lambda p: p.recipe),  # on a tie, the first id
+        key=lambda p: (rattler.Version(p.output.version), p.output.build_number),
     )
 
 

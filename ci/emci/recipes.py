@@ -44,17 +44,34 @@ class PackageKey:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """One rendered requirement: its package name and its match spec as rendered
+    (`libfoo >=7`, `python 3.11.* *_cpython`). A pin (`pin_subpackage`, `pin_compatible`)
+    is kept as its name: the pinned version is decided when the package is built."""
+
+    name: str
+    spec: str
+    pin: str = ""  # "pin_subpackage" | "pin_compatible" | ""
+
+    def __str__(self) -> str:
+        return self.spec
+
+
+@dataclass(frozen=True)
 class Requirements:
-    """Package names a recipe output needs, by kind."""
+    """What a recipe output needs, by kind."""
 
-    build: tuple[str, ...] = ()
-    host: tuple[str, ...] = ()
-    run: tuple[str, ...] = ()
-    test_build: tuple[str, ...] = ()
-    test_run: tuple[str, ...] = ()
+    build: tuple[Requirement, ...] = ()
+    host: tuple[Requirement, ...] = ()
+    run: tuple[Requirement, ...] = ()
+    test_build: tuple[Requirement, ...] = ()
+    test_run: tuple[Requirement, ...] = ()
 
-    def by_kind(self) -> dict[str, tuple[str, ...]]:
+    def by_kind(self) -> dict[str, tuple[Requirement, ...]]:
         return {kind: getattr(self, kind) for kind in REQUIREMENT_KINDS}
+
+    def names(self, kind: str) -> tuple[str, ...]:
+        return tuple(requirement.name for requirement in getattr(self, kind))
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,7 @@ class Output:
     # what is built: per rendered field but tests, about and extra, a sha256 (identity.py)
     fingerprint: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     test_files: tuple[str, ...] = field(default=(), compare=False)  # tests' files.recipe
+    build_number: int = 0
 
     @property
     def key(self) -> PackageKey:
@@ -78,6 +96,19 @@ class Output:
     @property
     def filename_stem(self) -> str:
         return f"{self.name}-{self.version}-{self.build_string}"
+
+    def record(self) -> rattler.PackageRecord:
+        """This output as a package record, for py-rattler's `MatchSpec.matches`."""
+        return rattler.PackageRecord(
+            name=self.name,
+            version=self.version,
+            build=rattler.BuildString(self.build_string),
+            build_number=self.build_number,
+            subdir=self.subdir,
+        )
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version} {self.build_string}"
 
 
 @dataclass(frozen=True)
@@ -121,16 +152,29 @@ class Recipe:
 
     def needs(self) -> set[PackageKey]:
         """Every package key this recipe's outputs need, platform-aware."""
-        return {key for key, _kind in self.needs_by_kind()}
+        return {need.package for need in self.requirements()}
 
-    def needs_by_kind(self) -> set[tuple[PackageKey, str]]:
-        result: set[tuple[PackageKey, str]] = set()
+    def requirements(self) -> list[RecipeNeed]:
+        """Every requirement of every output, with the package key it asks for: build-side
+        kinds resolve for the build platform, the others for the target platform."""
+        result: list[RecipeNeed] = []
         for output in self.outputs:
-            for kind, names in output.requirements.by_kind().items():
+            for kind, requirements in output.requirements.by_kind().items():
                 subdir = self.build_platform if kind in BUILD_SIDE_KINDS else self.target_platform
-                for name in names:
-                    result.add((PackageKey(subdir, name), kind))
+                for requirement in requirements:
+                    key = PackageKey(subdir, requirement.name)
+                    result.append(RecipeNeed(output, kind, key, requirement))
         return result
+
+
+@dataclass(frozen=True)
+class RecipeNeed:
+    """One requirement of one output of a recipe, resolved to a package key."""
+
+    output: Output
+    kind: str
+    package: PackageKey
+    requirement: Requirement
 
 
 @dataclass(frozen=True)
@@ -250,14 +294,26 @@ class Renderer:
         outputs: list[Output] = []
         sources: list[Source] = []
         extra: dict[str, Any] = {}
+        duplicate = _duplicate_output_name(stage0)
         for variant in rendered:
             data = variant.recipe.to_dict()
-            outputs.append(_output_from(data, variant.variant, target))
+            try:
+                output = _output_from(data, variant.variant, target)
+            except ValueError as exc:
+                raise RecipeError(str(path), str(exc), recipe=id) from exc
+            # rattler-build renders an output once per variant of the recipe, even when
+            # that output uses none of the variant's keys: keep one of identical packages.
+            if any(_same_package(output, other) for other in outputs):
+                continue
+            duplicate = duplicate or _clashing_output(output, outputs)
+            outputs.append(output)
             for source in data.get("source", []) or []:
                 parsed = _source_from(source)
                 if parsed and parsed not in sources:
                     sources.append(parsed)
             extra = data.get("extra", extra) or extra
+        if duplicate:
+            raise RecipeError(str(path), f"outputs: two outputs are named {duplicate!r}", recipe=id)
         return Recipe(
             id=id,
             name=path.parent.name,
@@ -282,6 +338,42 @@ class Renderer:
             except RecipeError as exc:
                 failures.append(exc)
         return RecipeTree(recipes=recipes, failures=tuple(failures))
+
+
+def _duplicate_output_name(stage0: Any) -> str | None:
+    """A package name written twice in a multi-output recipe's `outputs` (as written,
+    templates unevaluated: two identical templates are the same name)."""
+    seen: set[str] = set()
+    for output in getattr(stage0, "outputs", None) or ():
+        package = getattr(output, "package", None)  # a staging output has none
+        if package is None:
+            continue
+        name = str(package.name)
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
+def _same_package(a: Output, b: Output) -> bool:
+    return (a.subdir, a.name, a.version, a.build_string) == (
+        b.subdir,
+        b.name,
+        b.version,
+        b.build_string,
+    )
+
+
+def _clashing_output(output: Output, earlier: Iterable[Output]) -> str | None:
+    """Two rendered packages of one name whose variants agree on every key both use are
+    two outputs of that name (variants of one output differ in some key's value)."""
+    for other in earlier:
+        if other.key != output.key:
+            continue
+        common = other.variant.keys() & output.variant.keys()
+        if all(other.variant[k] == output.variant[k] for k in common):
+            return output.name
+    return None
 
 
 def load_variant_config(path: Path, platform: PlatformConfig) -> VariantConfig:
@@ -313,23 +405,30 @@ def one_line(exc: BaseException) -> str:
     return text[:400]
 
 
-def requirement_name(entry: Any) -> str | None:
-    """The package name of one rendered requirement (a spec string or a pin)."""
+def parse_requirement(entry: Any, where: str) -> Requirement | None:
+    """One rendered requirement (a spec string or a pin); None for virtual packages."""
     if isinstance(entry, str):
         spec = entry.strip()
         if not spec or spec.startswith("__"):
             return None
-        return rattler.MatchSpec(spec).name.normalized
+        try:
+            name = rattler.MatchSpec(spec).name.normalized
+        except Exception as exc:  # py-rattler's InvalidMatchSpecError
+            raise ValueError(
+                f"{where}: {spec!r} is not a valid match spec ({one_line(exc)})"
+            ) from exc
+        return Requirement(name, spec)
     if isinstance(entry, Mapping):
         for pin in ("pin_subpackage", "pin_compatible"):
             if pin in entry:
-                return str(entry[pin]["name"])
+                name = str(entry[pin]["name"])
+                return Requirement(name, name, pin)
     return None
 
 
-def _names(entries: Iterable[Any] | None) -> tuple[str, ...]:
-    names = (requirement_name(entry) for entry in entries or ())
-    return tuple(dict.fromkeys(name for name in names if name))
+def _requirements(entries: Iterable[Any] | None, where: str) -> tuple[Requirement, ...]:
+    parsed = (parse_requirement(entry, where) for entry in entries or ())
+    return tuple(dict.fromkeys(item for item in parsed if item))
 
 
 def _output_from(data: Mapping[str, Any], variant: Mapping[str, Any], target: str) -> Output:
@@ -356,14 +455,15 @@ def _output_from(data: Mapping[str, Any], variant: Mapping[str, Any], target: st
         subdir=subdir,
         variant={k: str(v) for k, v in variant.items() if k != "target_platform"},
         requirements=Requirements(
-            build=_names(requirements.get("build")),
-            host=_names(requirements.get("host")),
-            run=_names(requirements.get("run")),
-            test_build=_names(test_build),
-            test_run=_names(test_run),
+            build=_requirements(requirements.get("build"), "requirements.build"),
+            host=_requirements(requirements.get("host"), "requirements.host"),
+            run=_requirements(requirements.get("run"), "requirements.run"),
+            test_build=_requirements(test_build, "tests.requirements.build"),
+            test_run=_requirements(test_run, "tests.requirements.run"),
         ),
         fingerprint=build_fingerprint(data),
         test_files=tuple(dict.fromkeys(test_files)),
+        build_number=_build_number(build.get("number")),
     )
 
 
@@ -380,6 +480,13 @@ def build_fingerprint(data: Mapping[str, Any]) -> dict[str, str]:
         for key, value in data.items()
         if key not in NOT_BUILT_FIELDS
     }
+
+
+def _build_number(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _source_from(source: Mapping[str, Any]) -> Source | None:
