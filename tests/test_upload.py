@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from emci.upload import UploadError, check_upload_allowed, upload_to_directory, upload_to_server
+from conftest import REPO_ROOT
+from emci.upload import UploadError, check_upload_allowed, upload_to_directory
 
 
 def build_dummies(root: Path, count: int = 50) -> list[Path]:
@@ -167,17 +169,6 @@ def test_upload_guard(event: str, ref: str, allowed: bool):
     check_upload_allowed({})  # outside GitHub Actions: allowed
 
 
-def test_server_errors_never_show_the_token(packages: list[Path]):
-    secret = "s3cr3t-token-value"
-    with pytest.raises(UploadError) as error:
-        upload_to_server(
-            "quetz", packages[:1], "http://127.0.0.1:9", "chan", {"QUETZ_API_KEY": secret}
-        )
-    assert secret not in str(error.value)
-    with pytest.raises(UploadError, match="QUETZ_API_KEY"):
-        upload_to_server("quetz", packages[:1], "http://127.0.0.1:9", "chan", {})
-
-
 def test_metadata_with_short_recipe_names_reads_and_migrates_on_the_next_write(
     packages: list[Path], tmp_path: Path
 ):
@@ -204,3 +195,170 @@ def test_metadata_with_short_recipe_names_reads_and_migrates_on_the_next_write(
         "tests": "passed",
     }
     assert metadata[f"noarch/{packages[0].name}"]["recipe"] == "recipes_emscripten/dummies"
+
+
+def upload_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "emci", "upload", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_a_server_url_without_kind_is_an_error(packages: list[Path], tmp_path: Path):
+    done = upload_cli("--to", "https://channel.example/emci", str(packages[0]), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "--to https://channel.example/emci is a server URL: give its --kind" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []  # no folder named `https:` or anything else
+    done = upload_cli(
+        "--kind", "dir", "--to", "https://channel.example/emci", str(packages[0]), cwd=tmp_path
+    )
+    assert done.returncode == 1 and "--kind dir takes a directory" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def documented_uploads() -> list[list[str]]:
+    """The `emci upload` command lines of docs/maintainers.md, without their variables."""
+    text = (REPO_ROOT / "docs" / "maintainers.md").read_text()
+    lines = [ln.split("#")[0] for ln in text.splitlines() if "emci upload" in ln]
+    commands = [shlex.split(ln) for ln in lines if ln.lstrip().split(" ")[0].endswith("...")]
+    commands += [shlex.split(ln) for ln in lines if ln.startswith("emci upload")]
+    return [c[c.index("upload") + 1 :] for c in commands]
+
+
+def test_the_documented_upload_commands_parse_as_written():
+    from emci.cli import upload
+    from emci.upload import UploadTarget, resolve_target
+
+    targets = {}
+    for args in documented_uploads():
+        params = upload.make_context("upload", list(args)).params
+        target = resolve_target(params["kind"], params["target"], params["channel_name"])
+        targets[target.kind] = target
+    assert targets["dir"] == UploadTarget("dir", "channel/")
+    # anaconda without --to: rattler-build's own default server, not a folder named `channel`
+    assert targets["anaconda"] == UploadTarget("anaconda", None, "OWNER[/LABEL]")
+    assert sorted(targets) == ["anaconda", "artifactory", "dir", "prefix", "quetz"]
+    assert all(
+        t.location.startswith("https://")
+        for k, t in targets.items()
+        if k not in ("dir", "anaconda")
+    )
+
+
+HOSTED = {
+    "prefix": "PREFIX_API_KEY",
+    "anaconda": "ANACONDA_API_KEY",
+    "artifactory": "ARTIFACTORY_TOKEN",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTED))
+def test_hosted_kinds_upload_to_a_server_speaking_their_api(kind: str, packages: list[Path]):
+    from fake_channels import FakeChannels
+
+    files = packages[:2]
+    channel = {"anaconda": "emci-org/dev"}.get(kind, "emci-wasm")
+    with FakeChannels("t0ken-value") as server:
+        done = upload_cli(
+            "--kind",
+            kind,
+            "--to",
+            server.url,
+            "--channel",
+            channel,
+            *map(str, files),
+            env={HOSTED[kind]: "t0ken-value"},
+        )
+        assert done.returncode == 0, done.stderr
+        where = {
+            "prefix": "prefix:emci-wasm",
+            "anaconda": "anaconda:emci-org/dev/noarch",
+            "artifactory": "artifactory:emci-wasm/noarch",
+        }[kind]
+        assert server.uploads == {f"{where}/{f.name}": f.read_bytes() for f in files}
+        if kind == "anaconda":
+            assert (
+                server.requests.count(
+                    f"POST /commit/emci-org/{files[0].name.split('-')[0]}"
+                    f"/1.0/noarch/{files[0].name}"
+                )
+                == 1
+            )
+        if kind == "prefix":  # a re-run (main rebuilt nothing new) skips what is there
+            again = upload_cli(
+                "--kind",
+                kind,
+                "--to",
+                server.url,
+                "--channel",
+                channel,
+                *map(str, packages[:3]),
+                env={HOSTED[kind]: "t0ken-value"},
+            )
+            assert again.returncode == 0, again.stderr
+            assert f"{where}/{packages[2].name}" in server.uploads
+
+
+def test_a_pasted_secret_with_a_trailing_newline_still_uploads(packages: list[Path]):
+    from fake_channels import FakeChannels
+
+    with FakeChannels("t0ken-value") as server:
+        done = upload_cli(
+            "--kind",
+            "anaconda",
+            "--to",
+            server.url,
+            "--channel",
+            "emci-org",
+            str(packages[0]),
+            env={"ANACONDA_API_KEY": "t0ken-value\n"},
+        )
+        assert done.returncode == 0, done.stderr
+        assert list(server.uploads) == [f"anaconda:emci-org/main/noarch/{packages[0].name}"]
+
+
+@pytest.mark.parametrize(
+    "kind, status",
+    [("quetz", 401), ("prefix", 401), ("prefix", 500), ("anaconda", 403), ("artifactory", 401)],
+)
+def test_a_server_echoing_the_token_never_gets_it_printed(
+    kind: str, status: int, packages: list[Path]
+):
+    from fake_channels import FakeChannels
+
+    secret = "s3cr3t-token-value"
+    credential = {**HOSTED, "quetz": "QUETZ_API_KEY"}[kind]
+    with FakeChannels(secret, echo_token=True, status=status) as server:
+        done = upload_cli(
+            "--kind",
+            kind,
+            "--to",
+            server.url,
+            "--channel",
+            "chan",
+            str(packages[0]),
+            env={credential: secret},
+        )
+        assert server.requests  # the server was asked, and answered with the token
+    assert done.returncode == 1
+    assert secret not in done.stdout + done.stderr
+    errors = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert len(errors) == 1 and f"upload to {kind} {server.url} failed" in errors[0], errors
+    assert "Traceback" not in done.stderr
+    missing = upload_cli(
+        "--kind",
+        kind,
+        "--to",
+        server.url,
+        "--channel",
+        "chan",
+        str(packages[0]),
+        env={credential: ""},
+    )
+    assert missing.returncode == 1 and f"${credential}" in missing.stderr

@@ -368,35 +368,33 @@ def lint(ctx: click.Context, refs: tuple[str, ...], lint_all: bool) -> None:
 @click.option(
     "--to",
     "target",
-    default="channel",
-    help="A directory (kind dir; default channel/) or a server URL.",
+    help="A directory (kind dir; default channel/) or a server URL (server kinds).",
 )
 @click.option(
     "--kind",
     type=click.Choice(["dir", "quetz", "prefix", "anaconda", "artifactory"]),
-    default="dir",
+    help="dir (default for a directory), or the server's kind (needed with a URL).",
 )
 @click.option("--channel", "channel_name", help="Channel on the server (server kinds).")
 @click.pass_context
 def upload(
-    ctx: click.Context, files: tuple[Path, ...], target: str, kind: str, channel_name: str | None
+    ctx: click.Context,
+    files: tuple[Path, ...],
+    target: str | None,
+    kind: str | None,
+    channel_name: str | None,
 ) -> None:
     """Upload FILES (default: the packages of the last build) to a channel."""
     from emci import upload as uploading
 
+    where = uploading.resolve_target(kind, target, channel_name)
     uploading.check_upload_allowed(os.environ)
     settings = ctx.obj.settings()
     paths = list(files) or uploading.packages_of_last_build(settings.build / "last-build.json")
     if not paths:
         log.info("nothing to upload: the last build produced no package")
         return
-    if kind == "dir":
-        results = uploading.upload_to_directory(paths, Path(target).resolve())
-    else:
-        if not channel_name:
-            raise click.UsageError(f"--kind {kind} needs --channel")
-        results = uploading.upload_to_server(kind, paths, target, channel_name, os.environ)
-    for result in results:
+    for result in uploading.upload(where, paths, os.environ):
         log.info("%s %s/%s", result.status, result.subdir, result.filename)
 
 

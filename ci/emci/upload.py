@@ -15,6 +15,7 @@ from __future__ import annotations
 import filecmp
 import json
 import os
+import re
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -179,35 +180,114 @@ def _source_metadata(package: PackageFile) -> dict:
     return dict(read_metadata(source_channel).get(f"{package.subdir}/{package.filename}", {}))
 
 
+# -- where to --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    """Where `emci upload` puts packages: a directory, or a channel on a server."""
+
+    kind: str  # "dir" or one of SERVER_KINDS
+    location: str | None  # the directory, or the server URL (None: the kind's default)
+    channel: str | None = None  # the channel on the server (anaconda: OWNER[/LABEL])
+
+
+def _is_url(text: str) -> bool:
+    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text))
+
+
+def resolve_target(kind: str | None, to: str | None, channel: str | None) -> UploadTarget:
+    """The target of `emci upload --kind KIND --to TO --channel CHANNEL`, or an UploadError
+    naming the option that is missing or does not fit."""
+    if kind is None:
+        if to is not None and _is_url(to):
+            raise UploadError(
+                f"--to {to} is a server URL: give its --kind ({', '.join(SERVER_KINDS)}) "
+                f"and --channel"
+            )
+        kind = "dir"
+    if kind not in KINDS:
+        raise UploadError(f"--kind {kind}: unknown (known: {', '.join(KINDS)})")
+    if kind == "dir":
+        if to is not None and _is_url(to):
+            raise UploadError(f"--kind dir takes a directory, not the URL {to}")
+        if channel is not None:
+            raise UploadError("--channel is for server kinds; --kind dir writes the --to directory")
+        return UploadTarget("dir", to or "channel")
+    if not channel:
+        raise UploadError(f"--kind {kind} needs --channel")
+    if to is None and kind != "anaconda":  # rattler-build knows anaconda.org's API address
+        raise UploadError(f"--kind {kind} needs --to with the server URL")
+    if to is not None and not re.match(r"^https?://[^/\s]+", to):
+        raise UploadError(f"--kind {kind}: --to {to} is not an http(s) URL")
+    return UploadTarget(kind, to, channel)
+
+
+def upload(
+    target: UploadTarget, files: Sequence[Path], environ: Mapping[str, str]
+) -> list[UploadResult]:
+    if target.kind == "dir":
+        return upload_to_directory(files, Path(target.location or "channel").resolve())
+    return upload_to_server(target.kind, files, target.location, target.channel or "", environ)
+
+
 # -- servers ---------------------------------------------------------------------------------
 
 
+def credential(kind: str, environ: Mapping[str, str]) -> str:
+    """The server kind's secret from the environment (surrounding whitespace, as a copied
+    secret often has, removed)."""
+    name = CREDENTIALS[kind]
+    secret = (environ.get(name) or "").strip()
+    if not secret:
+        raise UploadError(f"--kind {kind} needs the credential in ${name}")
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in secret):
+        raise UploadError(f"${name} contains whitespace or control characters")
+    return secret
+
+
+def redact(text: str, secret: str) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
 def upload_to_server(
-    kind: str, files: Sequence[Path], url: str, channel: str, environ: Mapping[str, str]
+    kind: str, files: Sequence[Path], url: str | None, channel: str, environ: Mapping[str, str]
 ) -> list[UploadResult]:
     import rattler_build
 
     packages = [read_package(Path(f)) for f in files]
-    secret = environ.get(CREDENTIALS[kind])
-    if not secret:
-        raise UploadError(f"--kind {kind} needs the credential in ${CREDENTIALS[kind]}")
-    paths = [str(p.path) for p in packages]
+    secret = credential(kind, environ)
     try:
         if kind == "quetz":
-            rattler_build.upload_package_to_quetz(paths, url, channel, api_key=secret)
+            rattler_build.upload_package_to_quetz(
+                [str(p.path) for p in packages], url, channel, api_key=secret
+            )
         elif kind == "prefix":
             rattler_build.upload_package_to_prefix(
-                paths, url, channel, api_key=secret, skip_existing=True
+                [str(p.path) for p in packages], url, channel, api_key=secret, skip_existing=True
             )
         elif kind == "anaconda":
             # for anaconda.org the "channel" is OWNER[/LABEL]
             owner, _, label = channel.partition("/")
             rattler_build.upload_package_to_anaconda(
-                paths, owner, channel=[label or "main"], api_key=secret, url=url or None
+                [str(p.path) for p in packages],
+                owner,
+                channel=[label or "main"],
+                api_key=secret,
+                url=url,
             )
         elif kind == "artifactory":
-            rattler_build.upload_package_to_artifactory(paths, url, channel, token=secret)
-    except Exception as exc:
-        message = str(exc).replace(secret, "***").splitlines()
-        raise UploadError(f"upload to {kind} {url} failed: {' '.join(message[:3])}") from None
+            rattler_build.upload_package_to_artifactory(
+                [str(p.path) for p in packages], url, channel, token=secret
+            )
+        else:
+            raise UploadError(f"--kind {kind}: not a server kind")
+    except UploadError:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - pyo3 panics derive from BaseException
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        message = redact(str(exc), secret).splitlines() or [type(exc).__name__]
+        where = url or "its default server"
+        raise UploadError(f"upload to {kind} {where} failed: {' '.join(message[:3])}") from None
     return [UploadResult(p.filename, p.subdir, "uploaded") for p in packages]
