@@ -126,3 +126,30 @@ def test_dry_run_builds_nothing(tree: Repo):
 
 def test_unknown_recipe_name(tree: Repo):
     assert_one_line_error(emci(tree, "build", "recipes", "nope"), "no recipe named 'nope'")
+
+
+def test_a_recipe_that_does_not_render_fails_only_the_plans_that_need_it(tree: Repo):
+    tree.recipe("oldschool", recipe_text("oldschool") + "build:\n  skip_compile_pyc: [x]\n")
+    tree.recipe("usesit", recipe_text("usesit", host=["oldschool"]))
+    tree.commit("a recipe this rattler-build no longer accepts, and a user")
+    tree.git("checkout", "-q", "-B", "main")
+    tree.git("checkout", "-q", "-b", "later")
+    tree.recipe("zlib", recipe_text("zlib", number=1))
+    tree.commit()
+    # not needed: a warning naming its id, and the rest plans
+    done = emci(tree, "plan", "main", "HEAD", "--json")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("WARNING")]
+    assert any("recipes_emscripten/oldschool does not render" in w for w in warnings), warnings
+    data = json.loads(done.stdout)
+    assert data["generations"] == [["recipes_emscripten/zlib"]]
+    assert data["not_rendered"][0].startswith("recipes_emscripten/oldschool does not render: ")
+    assert emci(tree, "graph").returncode == 0
+    # requested: an error
+    done = emci(tree, "build", "recipes", "oldschool", "--dry-run")
+    assert_one_line_error(done, "recipes_emscripten/oldschool does not render", "recipe.yaml")
+    # needed by a planned recipe (its requirement nothing else satisfies): an error too
+    done = emci(tree, "build", "recipes", "usesit", "--dry-run")
+    assert_one_line_error(done, "recipes_emscripten/oldschool does not render")
+    assert_one_line_error(done, "recipes_emscripten/usesit", "'oldschool'")

@@ -16,7 +16,7 @@ from emci.builder import BuildReport, build_plan, log_tail, options_for
 from emci.drawing import draw
 from emci.errors import EmciError
 from emci.exiting import leave
-from emci.plan import Plan
+from emci.plan import Plan, not_rendered
 from emci.scheduler import FAILED, TaskResult
 from emci.settings import Settings
 from emci.sources import Mirror, fetch
@@ -39,14 +39,17 @@ class Failed(Exception):
 
 
 def _workspace(ctx: click.Context) -> Workspace:
-    workspace = Workspace.load(ctx.obj.settings())
-    for failure in workspace.failures:
-        log.error("%s", failure)
-    return workspace
+    return Workspace.load(ctx.obj.settings())
+
+
+def _warn_not_rendered(workspace: Workspace) -> None:
+    """A recipe that does not render is a warning where nothing needs it."""
+    for name in sorted(workspace.graph.broken):
+        log.warning("%s", not_rendered(workspace.graph.broken[name]))
 
 
 def _finish(workspace: Workspace, problems: bool = False) -> None:
-    if workspace.failures or problems:
+    if problems:
         raise Failed()
 
 
@@ -80,6 +83,7 @@ def changed(ctx: click.Context, base: str, head: str, with_dependents: bool, as_
     workspace = _workspace(ctx)
     changes = workspace.changes(base, head)
     names = set(changes.recipes) | set(changes.config_marked)
+    broken = names & set(workspace.graph.broken)
     names &= set(workspace.graph.recipes)
     if with_dependents:
         names |= workspace.graph.descendants(names)
@@ -87,19 +91,22 @@ def changed(ctx: click.Context, base: str, head: str, with_dependents: bool, as_
         click.echo(
             json.dumps(
                 {
-                    "recipes": sorted(names),
+                    "recipes": sorted(names | broken),
                     "deleted": sorted(changes.deleted),
                     "config_keys": sorted(changes.config_keys),
+                    "not_rendered": sorted(broken),
                 },
                 indent=1,
             )
         )
     else:
-        for name in sorted(names):
-            click.echo(name)
+        for name in sorted(names | broken):
+            click.echo(f"{name} (does not render)" if name in broken else name)
         for name in sorted(changes.deleted):
             click.echo(f"{name} (deleted)")
-    _finish(workspace)
+    for name in sorted(broken):
+        log.error("%s", not_rendered(workspace.graph.broken[name]))
+    _finish(workspace, bool(broken))
 
 
 def _print_plan(plan: Plan, as_json: bool) -> None:
@@ -117,6 +124,8 @@ def _print_plan(plan: Plan, as_json: bool) -> None:
 
 
 def _report_unsatisfied(plan: Plan) -> bool:
+    for message in plan.not_rendered:
+        log.warning("%s (this plan does not need it)", message)
     for problem in plan.problems:
         log.error("%s", problem)
     for item in plan.unsatisfied:
@@ -153,7 +162,7 @@ def graph(ctx: click.Context, refs: tuple[str, ...], fmt: str, with_dependents: 
         nodes = workspace.plan_changes(*refs, with_dependents=with_dependents).names
     sub = workspace.graph.graph if nodes is None else workspace.graph.graph.subgraph(nodes)
     click.echo(draw(sub, fmt))
-    _finish(workspace)
+    _warn_not_rendered(workspace)
 
 
 # -- build ----------------------------------------------------------------------------------

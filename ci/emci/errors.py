@@ -17,6 +17,8 @@ class RecipeError(EmciError):
         self.path = path
         self.reason = reason
         self.recipe = recipe
+        # package names the recipe file spells out, for a recipe that does not render
+        self.names: tuple[str, ...] = ()
 
 
 class UnknownRecipeError(EmciError):

@@ -92,6 +92,12 @@ class RecipeGraph:
     needs: list[Need] = field(default_factory=list)
     external: list[Unsatisfied] = field(default_factory=list)
     problems: dict[str, list[RecipeError]] = field(default_factory=dict)
+    # recipes that did not render, by id: not nodes, but a plan may need them
+    broken: dict[str, RecipeError] = field(default_factory=dict)
+
+    def broken_producers(self, name: str) -> list[str]:
+        """Recipes that do not render and may produce a package of this name."""
+        return sorted(recipe for recipe, error in self.broken.items() if name in error.names)
 
     def candidates(self, key: PackageKey) -> list[Producer]:
         """Every in-tree output of that package name for that subdir (noarch serves any)."""
@@ -151,8 +157,9 @@ class _Specs:
         return parsed.matches(self.record(output))
 
 
-def build_graph(recipes: dict[str, Recipe]) -> RecipeGraph:
-    """Edges from every matching producer to each consumer; raises CycleError on a cycle."""
+def build_graph(recipes: dict[str, Recipe], failures: Iterable[RecipeError] = ()) -> RecipeGraph:
+    """Edges from every matching producer to each consumer; raises CycleError on a cycle.
+    `failures` are the recipes that did not render (kept for plans that need them)."""
     producers: dict[PackageKey, list[Producer]] = {}
     identities: dict[tuple[str, str, str, str], str] = {}
     problems: dict[str, list[RecipeError]] = {}
@@ -181,7 +188,10 @@ def build_graph(recipes: dict[str, Recipe]) -> RecipeGraph:
 
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(recipes))
-    result = RecipeGraph(graph=graph, recipes=recipes, producers=producers, problems=problems)
+    broken = {failure.recipe: failure for failure in failures if failure.recipe}
+    result = RecipeGraph(
+        graph=graph, recipes=recipes, producers=producers, problems=problems, broken=broken
+    )
     for name in sorted(recipes):
         recipe = recipes[name]
         for item in recipe.requirements():

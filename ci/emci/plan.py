@@ -9,7 +9,7 @@ import rattler
 
 from emci.changes import Changes
 from emci.channels import ChannelIndex
-from emci.errors import GraphError
+from emci.errors import GraphError, RecipeError
 from emci.graph import Need, Producer, RecipeGraph, Unsatisfied
 from emci.recipes import short_name
 
@@ -27,6 +27,8 @@ class Plan:
     deleted: list[str] = field(default_factory=list)
     unsatisfied: list[Unsatisfied] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # planned recipes that cannot build
+    # recipes that do not render and that this plan does not need (warnings)
+    not_rendered: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -64,6 +66,7 @@ class Plan:
                 for u in self.unsatisfied
             ],
             "problems": self.problems,
+            "not_rendered": self.not_rendered,
         }
 
 
@@ -76,13 +79,16 @@ def plan_from_changes(
     deleted_products: dict[str, set[str]] | None = None,
 ) -> Plan:
     reasons: dict[str, list[str]] = {}
+    broken: set[str] = set()
     for name in sorted(changes.recipes):
         if name in graph.recipes:
             reasons.setdefault(name, []).append("changed")
+        elif name in graph.broken:
+            broken.add(name)
     for name, keys in sorted(changes.config_marked.items()):
         reasons.setdefault(name, []).append("config key: " + ", ".join(keys))
     _check_deleted(graph, changes.deleted, deleted_products or {})
-    return _complete(graph, reasons, existing, with_dependents, sorted(changes.deleted))
+    return _complete(graph, reasons, existing, with_dependents, sorted(changes.deleted), broken)
 
 
 def plan_for_recipes(
@@ -93,11 +99,15 @@ def plan_for_recipes(
     with_dependents: bool = False,
 ) -> Plan:
     reasons: dict[str, list[str]] = {}
+    broken: set[str] = set()
     for name in names:
-        if name not in graph.recipes:
+        if name in graph.broken:
+            broken.add(name)
+        elif name not in graph.recipes:
             raise GraphError(f"no recipe named {name!r}")
-        reasons.setdefault(name, []).append("requested")
-    return _complete(graph, reasons, existing, with_dependents, [])
+        else:
+            reasons.setdefault(name, []).append("requested")
+    return _complete(graph, reasons, existing, with_dependents, [], broken)
 
 
 def _complete(
@@ -106,6 +116,7 @@ def _complete(
     existing: ChannelIndex,
     with_dependents: bool,
     deleted: list[str],
+    broken: set[str] | None = None,
 ) -> Plan:
     if with_dependents:
         _add_dependents(graph, reasons)
@@ -115,14 +126,29 @@ def _complete(
         for item in graph.unsatisfied_for(reasons)
         if not existing.satisfies(item.package, item.spec or item.package.name)
     ]
+    # A recipe that does not render is needed when it is changed or requested, or when it
+    # may produce a requirement of a planned recipe that nothing else satisfies.
+    needed_broken = set(broken or ())
+    for item in unsatisfied:
+        needed_broken.update(graph.broken_producers(item.package.name))
+    problems = [not_rendered(graph.broken[name]) for name in sorted(needed_broken)]
+    problems += [str(problem) for problem in graph.problems_for(reasons)]
     entries = {name: PlanEntry(name, tuple(why)) for name, why in reasons.items()}
     return Plan(
         entries=entries,
         generations=graph.generations(reasons),
         deleted=deleted,
         unsatisfied=unsatisfied,
-        problems=[str(problem) for problem in graph.problems_for(reasons)],
+        problems=problems,
+        not_rendered=[
+            not_rendered(graph.broken[n]) for n in sorted(set(graph.broken) - needed_broken)
+        ],
     )
+
+
+def not_rendered(error: RecipeError) -> str:
+    """`recipes_emscripten/foo does not render: <file>: <reason>`."""
+    return f"{error.recipe} does not render: {error}"
 
 
 def _add_dependents(graph: RecipeGraph, reasons: dict[str, list[str]]) -> None:

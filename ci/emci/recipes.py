@@ -20,6 +20,7 @@ from typing import Any
 import rattler
 from rattler_build import JinjaConfig, PlatformConfig, Stage0Recipe, VariantConfig
 from rattler_build.render import RenderConfig
+from ruamel.yaml import YAML
 
 from emci.errors import ConfigError, RecipeError, UnknownRecipeError
 from emci.settings import BUILD_PLATFORM, RECIPE_FOLDERS
@@ -336,8 +337,28 @@ class Renderer:
             try:
                 recipes[id] = self.render(folder, path, id)
             except RecipeError as exc:
+                exc.names = written_names(path)
                 failures.append(exc)
         return RecipeTree(recipes=recipes, failures=tuple(failures))
+
+
+def written_names(path: Path) -> tuple[str, ...]:
+    """The package names a recipe file spells out without templates (and its folder name):
+    what a recipe that does not render would probably produce."""
+    names = [path.parent.name]
+    try:
+        data = YAML(typ="safe").load(path.read_bytes())
+    except Exception:  # unreadable or not YAML: the folder name is all there is
+        return tuple(names)
+    if not isinstance(data, Mapping):
+        return tuple(names)
+    sections = [data.get("package"), data.get("recipe")]
+    sections += [o.get("package") for o in data.get("outputs") or () if isinstance(o, Mapping)]
+    for section in sections:
+        name = section.get("name") if isinstance(section, Mapping) else None
+        if isinstance(name, str) and "${{" not in name:
+            names.append(name)
+    return tuple(dict.fromkeys(names))
 
 
 def _duplicate_output_name(stage0: Any) -> str | None:

@@ -31,7 +31,7 @@ class Workspace:
     def load(cls, settings: Settings) -> Workspace:
         renderer = Renderer(settings.variant_config)
         tree = renderer.render_tree(settings.recipes_dir)
-        return cls(settings, tree, build_graph(tree.recipes))
+        return cls(settings, tree, build_graph(tree.recipes, tree.failures))
 
     def existing(self) -> ChannelIndex:
         names = {o.name for r in self.tree.recipes.values() for o in r.outputs}
