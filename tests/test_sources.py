@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -94,6 +97,53 @@ def test_unknown_provider_names_the_field(repo: Repo, tmp_path: Path):
     )
     with pytest.raises(SourceError, match="extra.sources.ftp: unknown provider"):
         fetch(render(repo), Mirror(tmp_path / "mirror"))
+
+
+@pytest.mark.parametrize(
+    "file_name",
+    ["{outside}/escaped.tar.gz", "../escaped.tar.gz", "sub/escaped.tar.gz", "..", ".hidden"],
+)
+def test_a_file_name_that_leaves_its_folder_is_an_error_naming_the_recipe(
+    repo: Repo, tmp_path: Path, file_name: str
+):
+    tarball, sha = make_tarball(tmp_path / "upstream")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    file_name = file_name.format(outside=outside)
+    source_recipe(repo, f"{tarball.as_uri()}\n  file_name: {file_name}", sha)
+    mirror = Mirror(tmp_path / "deep" / "er" / "mirror")
+    with pytest.raises(SourceError) as error:
+        fetch(render(repo), mirror)
+    message = str(error.value)
+    assert "recipes_emscripten/pkg/recipe.yaml: source.file_name:" in message
+    assert f"{file_name!r} is not a plain file name" in message
+    assert list(outside.iterdir()) == []
+    assert not (tmp_path / "deep").exists()  # nothing written, not even the mirror
+    written = {p.name for p in tmp_path.rglob("*escaped*")} | {
+        p.name for p in Path(tempfile.gettempdir()).glob("escaped.tar.gz")
+    }
+    assert written == set()
+
+    # lint says so too, with the file and the field
+    done = subprocess.run(
+        [sys.executable, "-m", "emci", "--root", str(repo.root), "lint", "--all"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert f"pkg/recipe.yaml: source.file_name: {file_name!r} is not a plain file name" in (
+        done.stderr
+    )
+
+
+def test_the_mirror_takes_only_sha256_digests_as_folder_names(tmp_path: Path):
+    mirror = Mirror(tmp_path / "mirror")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "file.tar.gz").write_text("not from the mirror")
+    assert mirror.lookup("../elsewhere") is None
+    with pytest.raises(SourceError, match="not a sha256 digest"):
+        mirror.path_for("../elsewhere", "file.tar.gz")
 
 
 @pytest.mark.e2e

@@ -362,3 +362,23 @@ def test_a_server_echoing_the_token_never_gets_it_printed(
         env={credential: ""},
     )
     assert missing.returncode == 1 and f"${credential}" in missing.stderr
+
+
+@pytest.mark.parametrize("how", ["renamed", "wrong subdir"])
+def test_publish_takes_names_from_the_packages_own_metadata(
+    how: str, packages: list[Path], tmp_path: Path
+):
+    from emci.publish import publish
+
+    stage = tmp_path / "stage"
+    if how == "renamed":  # a file whose name is not its package's
+        staged = stage / "noarch" / "other-9.9-0.conda"
+    else:  # a noarch package in another subdir's folder
+        staged = stage / "emscripten-wasm32" / packages[0].name
+    staged.parent.mkdir(parents=True)
+    shutil.copy(packages[0], staged)
+    channel = tmp_path / "channel"
+    with pytest.raises(UploadError) as error:
+        publish(stage, channel, {"recipe": "recipes_emscripten/dummies"})
+    assert str(staged) in str(error.value)
+    assert not any(p.suffix == ".conda" for p in channel.rglob("*"))

@@ -43,5 +43,9 @@ class SourceError(EmciError):
     """A source cannot be fetched or does not match its sha256."""
 
 
+class UploadError(EmciError):
+    """A package cannot be published: a bad package file, a refused or failed upload."""
+
+
 class BuildError(EmciError):
     pass

@@ -15,6 +15,7 @@ from ruamel.yaml.error import YAMLError
 from emci.errors import RecipeError
 from emci.identity import Unbumped
 from emci.recipes import Recipe, Renderer, discover, recipe_id
+from emci.sources import file_name_problem
 
 
 @dataclass(frozen=True, order=True)
@@ -100,6 +101,16 @@ def _has_tests(data: Mapping[str, Any]) -> bool:
     return any(isinstance(o, Mapping) and o.get("tests") for o in data.get("outputs") or [])
 
 
+def _check_file_names(recipe: Recipe) -> list[Problem]:
+    """Source file names (rendered) that could leave the mirror or build folder."""
+    problems = []
+    for source in recipe.sources:
+        problem = file_name_problem(source)
+        if problem is not None:
+            problems.append(Problem(str(recipe.path), *problem))
+    return problems
+
+
 def lint_tree(
     recipes_dir: Path, renderer: Renderer, names: Iterable[str] | None = None
 ) -> list[Problem]:
@@ -115,6 +126,8 @@ def lint_tree(
         problems += raw
         try:
             rendered[name] = renderer.render(folder, path, name)
+            if selected:
+                problems += _check_file_names(rendered[name])
         except RecipeError as exc:
             # rattler-build also rejects a bad license: the raw check already said so
             explained = any(p.field == "about.license" for p in raw) and "license" in exc.reason

@@ -16,6 +16,8 @@ from typing import Any
 from rattler.index import index_fs
 
 from emci.channel_meta import update_metadata
+from emci.errors import UploadError
+from emci.package_file import read_package
 
 _thread_lock = threading.Lock()
 
@@ -41,10 +43,18 @@ def publish(
     """Copy the stage's packages into `channel/<subdir>/` atomically, then re-index.
     Returns the channel's files for every staged package. `aliases` (short recipe name ->
     id) migrates older metadata entries that name their recipe by its folder name."""
+    staged = sorted(stage.glob("*/*.conda"))
+    for package in staged:  # names come from each package's metadata, checked first
+        identity = read_package(package)
+        if identity.subdir != package.parent.name:
+            raise UploadError(
+                f"{package}: staged under {package.parent.name}/ but its metadata says "
+                f"subdir {identity.subdir!r}"
+            )
     added = []
     replaced = False
     with channel_lock(channel):
-        for package in sorted(stage.glob("*/*.conda")):
+        for package in staged:
             subdir = channel / package.parent.name
             subdir.mkdir(parents=True, exist_ok=True)
             target = subdir / package.name

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import shutil
 import subprocess
 import tempfile
@@ -50,10 +51,12 @@ class Mirror:
     root: Path
 
     def path_for(self, sha256: str, file_name: str) -> Path:
+        if not is_sha256(sha256):
+            raise SourceError(f"{sha256!r} is not a sha256 digest")
         return self.root / sha256.lower() / file_name
 
     def lookup(self, sha256: str | None) -> Path | None:
-        if not sha256:
+        if not sha256 or not is_sha256(sha256):
             return None
         folder = self.root / sha256.lower()
         if folder.is_dir():
@@ -68,15 +71,19 @@ class Mirror:
         expected = (source.sha256 or "").lower()
         if actual != expected:
             raise SourceError(
-                f"{recipe}: sha256 mismatch for {file_name_of(source)}: "
+                f"{recipe}: sha256 mismatch for {file_name_of(source, recipe)}: "
                 f"expected {expected}, got {actual}"
             )
-        target = self.path_for(expected, file_name_of(source))
+        target = self.path_for(expected, file_name_of(source, recipe))
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         shutil.copyfile(downloaded, tmp)
         tmp.replace(target)
         return target
+
+
+def is_sha256(text: str) -> bool:
+    return re.fullmatch(r"[0-9a-fA-F]{64}", text) is not None
 
 
 def sha256_of(path: Path) -> str:
@@ -87,10 +94,36 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def file_name_of(source: Source) -> str:
-    if source.file_name:
-        return source.file_name
-    return PurePosixPath(source.urls[0].split("?")[0]).name or "source"
+def file_name_problem(source: Source) -> tuple[str, str] | None:
+    """(field, reason) when the source's file name could leave the folder it is written
+    to (a path, `..`, a separator) or hide in it (a leading dot); None when it is fine."""
+    field = "source.file_name" if source.file_name else "source.url"
+    name = source.file_name if source.file_name else _url_file_name(source)
+    if (
+        not name
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\0" in name
+        or name.startswith(".")
+    ):
+        return field, (
+            f"{name!r} is not a plain file name (no folder, separator, '..' or leading dot)"
+        )
+    return None
+
+
+def _url_file_name(source: Source) -> str:
+    return PurePosixPath(source.urls[0].split("?")[0].split("#")[0]).name or "source"
+
+
+def file_name_of(source: Source, where: str) -> str:
+    """The file name a source is stored under; a SourceError naming `where` (the recipe)
+    and the field when it is not a plain file name."""
+    problem = file_name_problem(source)
+    if problem is not None:
+        raise SourceError(f"{where}: {problem[0]}: {problem[1]}")
+    return source.file_name or _url_file_name(source)
 
 
 # -- staging ---------------------------------------------------------------------------------
@@ -147,28 +180,34 @@ class FetchResult:
 
 def fetch(recipe: Recipe, mirror: Mirror) -> list[FetchResult]:
     """Make sure every URL source of `recipe` is in the mirror."""
+    where = str(recipe.path)
+    for source in recipe.sources:  # every source checked before anything is written
+        if not source.sha256:
+            raise SourceError(f"{where}: source {source.urls[0]} has no sha256")
+        if not is_sha256(source.sha256):
+            raise SourceError(f"{where}: source.sha256: {source.sha256!r} is not a sha256")
+        file_name_of(source, where)
     results = []
     for source in recipe.sources:
-        if not source.sha256:
-            raise SourceError(f"{recipe.path}: source {source.urls[0]} has no sha256")
         if mirror.lookup(source.sha256):
-            results.append(FetchResult(recipe.id, file_name_of(source), "mirror"))
+            results.append(FetchResult(recipe.id, file_name_of(source, where), "mirror"))
             continue
         results.append(_fetch_one(recipe, source, mirror))
     return results
 
 
 def _fetch_one(recipe: Recipe, source: Source, mirror: Mirror) -> FetchResult:
+    file_name = file_name_of(source, str(recipe.path))
     errors = []
     with tempfile.TemporaryDirectory(prefix="emci-fetch-") as tmp:
         for url in source.urls:
             try:
-                downloaded = _download(url, Path(tmp) / file_name_of(source))
+                downloaded = _download(url, Path(tmp) / file_name)
             except (OSError, urllib.error.URLError) as exc:
                 errors.append(f"{url}: {exc}")
                 continue
             mirror.add(str(recipe.path), source, downloaded)
-            return FetchResult(recipe.id, file_name_of(source), "url")
+            return FetchResult(recipe.id, file_name, "url")
         providers = (recipe.extra or {}).get("sources", {}) or {}
         for kind, spec in providers.items():
             provider = PROVIDERS.get(kind)
@@ -186,7 +225,7 @@ def _fetch_one(recipe: Recipe, source: Source, mirror: Mirror) -> FetchResult:
                 continue
             match = _matching(candidates, source.sha256 or "")
             if match is None:
-                same_name = [p for p in candidates if p.name == file_name_of(source)]
+                same_name = [p for p in candidates if p.name == file_name]
                 if same_name:
                     raise SourceError(
                         f"{recipe.path}: sha256 mismatch for {same_name[0].name} "
@@ -197,9 +236,9 @@ def _fetch_one(recipe: Recipe, source: Source, mirror: Mirror) -> FetchResult:
                 errors.append(f"{kind} {spec}: none of {names} has sha256 {source.sha256}")
                 continue
             mirror.add(str(recipe.path), source, match)
-            return FetchResult(recipe.id, file_name_of(source), kind)
+            return FetchResult(recipe.id, file_name, kind)
     detail = "; ".join(errors) if errors else "no URL and no provider in extra.sources"
-    raise SourceError(f"{recipe.path}: cannot fetch {file_name_of(source)}: {detail}")
+    raise SourceError(f"{recipe.path}: cannot fetch {file_name}: {detail}")
 
 
 def _matching(candidates: list[Path], sha256: str) -> Path | None:

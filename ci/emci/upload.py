@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emci.channel_meta import now, read_metadata, update_metadata
-from emci.errors import EmciError
+from emci.errors import UploadError
+from emci.package_file import PackageFile, read_package
 from emci.publish import channel_lock, index_channel
-from emci.settings import CHANNEL_SUBDIRS
 
 SERVER_KINDS = ("quetz", "prefix", "anaconda", "artifactory")
 KINDS = ("dir", *SERVER_KINDS)
@@ -36,24 +36,6 @@ CREDENTIALS = {
     "artifactory": "ARTIFACTORY_TOKEN",
 }
 UPLOAD_EVENTS = ("push", "workflow_dispatch", "schedule")
-SUBDIRS = CHANNEL_SUBDIRS
-
-
-class UploadError(EmciError):
-    pass
-
-
-@dataclass(frozen=True)
-class PackageFile:
-    path: Path
-    name: str
-    version: str
-    build: str
-    subdir: str
-
-    @property
-    def filename(self) -> str:
-        return self.path.name
 
 
 @dataclass(frozen=True)
@@ -99,31 +81,6 @@ def _default_branch(environ: Mapping[str, str]) -> str:
 
 
 # -- package files --------------------------------------------------------------------------
-
-
-def read_package(path: Path) -> PackageFile:
-    """A package file's identity, validated against its name."""
-    from rattler_build import Package
-
-    name = path.name
-    if os.sep in name or "/" in name or name.startswith("."):
-        raise UploadError(f"{path}: not a valid package file name")
-    if not name.endswith((".conda", ".tar.bz2")):
-        raise UploadError(f"{path}: not a conda package (.conda or .tar.bz2)")
-    if not path.is_file():
-        raise UploadError(f"{path}: no such file")
-    try:
-        package = Package.from_file(path)
-    except Exception as exc:  # a broken archive
-        raise UploadError(f"{path}: cannot read the package: {str(exc).splitlines()[0]}") from exc
-    subdir = package.subdir or "noarch"
-    expected = f"{package.name}-{package.version}-{package.build_string}"
-    stem = name[: -len(".conda")] if name.endswith(".conda") else name[: -len(".tar.bz2")]
-    if stem != expected:
-        raise UploadError(f"{path}: file name does not match its metadata ({expected})")
-    if subdir not in SUBDIRS:
-        raise UploadError(f"{path}: subdir {subdir!r} is not one this channel serves")
-    return PackageFile(path, package.name, str(package.version), package.build_string, subdir)
 
 
 def packages_of_last_build(manifest: Path) -> list[Path]:
