@@ -31,7 +31,13 @@ prepare_metadata_for_build_wheel = build_wheel = build_sdist = _ran
 """
 
 
-def sdist_bytes(project: str, version: str, marker: Path) -> bytes:
+def sdist_bytes(
+    project: str,
+    version: str,
+    marker: Path,
+    summary: str = "A probe that must never be built",
+    license: str = "MIT",
+) -> bytes:
     """An sdist whose in-tree build backend writes `marker` on import or on any hook."""
     stem = f"{project.replace('-', '_')}-{version}"
     files = {
@@ -41,7 +47,7 @@ def sdist_bytes(project: str, version: str, marker: Path) -> bytes:
         "probe_backend.py": BACKEND.format(marker=str(marker)),
         "PKG-INFO": (
             f"Metadata-Version: 2.1\nName: {project}\nVersion: {version}\n"
-            "Summary: A probe that must never be built\nLicense: MIT\n"
+            f"Summary: {summary}\nLicense: {license}\n"
             "Home-page: https://example.invalid/probe\nRequires-Dist: six\n"
         ),
         "probe.c": "int probe(void) { return 1; }\n",
@@ -73,8 +79,9 @@ class LocalIndex:
     url: str = ""
     json_api: bool = True  # also answer PEP 691 JSON (else PEP 503 HTML only)
 
-    def add(self, project: str, version: str, **options) -> Release:
-        data = sdist_bytes(project, version, self.marker)
+    def add(self, project: str, version: str, *, summary: str | None = None, **options) -> Release:
+        texts = {"summary": summary} if summary is not None else {}
+        data = sdist_bytes(project, version, self.marker, **texts)
         filename = f"{project.replace('-', '_')}-{version}.tar.gz"
         (self.root / "files").mkdir(parents=True, exist_ok=True)
         (self.root / "files" / filename).write_bytes(data)

@@ -1,0 +1,87 @@
+"""`emci recipe new`: the recipe is written through ruamel.yaml, so any summary or license
+text from the sdist stays a YAML string, and the result passes `emci lint` as it is. The
+sdists come from a local package index on 127.0.0.1 (pip's PIP_INDEX_URL)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+from pypi_index import serve
+from ruamel.yaml import YAML
+
+from conftest import GIT_ENV, Repo
+
+PROJECT = "emci-probe-texts"
+
+
+@pytest.fixture
+def index(tmp_path: Path, monkeypatch):
+    index, server = serve(tmp_path / "index", tmp_path / "backend-ran")
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_INDEX_URL", index.simple)
+    for name in ("PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX"):
+        monkeypatch.delenv(name, raising=False)
+    yield index
+    server.shutdown()
+    server.server_close()
+
+
+def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "emci", "--root", str(repo.root), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **GIT_ENV},
+    )
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "pytest: simple powerful testing with Python",  # pytest's own summary
+        "Quotes \"double\" and 'single', a # that is no comment",
+        "- starts like a list item: {and: a mapping} [and a list] & *alias !tag %",
+        "@decorated `backticks` | pipe > fold ? question",
+    ],
+)
+def test_recipe_new_writes_yaml_that_lints_for_any_summary(index, repo: Repo, summary: str):
+    index.add(PROJECT, "1.0", summary=summary)
+    done = emci(repo, "recipe", "new", PROJECT)
+    assert done.returncode == 0, done.stderr
+    path = repo.root / "recipes" / "recipes_emscripten" / PROJECT / "recipe.yaml"
+    data = YAML(typ="safe").load(path.read_text())
+    assert data["about"]["summary"] == summary
+    assert data["about"]["license"] == "MIT"
+    assert data["context"]["version"] == "1.0"
+    assert data["source"]["url"] == f"pypi://{PROJECT}/emci_probe_texts-${{{{ version }}}}.tar.gz"
+    repo.commit("new recipe")
+    lint = emci(repo, "lint", "--all")
+    assert lint.returncode == 0, lint.stderr
+    assert "0 problem(s)" in lint.stdout
+
+
+def test_an_sdist_whose_metadata_names_a_path_is_refused(index, repo: Repo):
+    release = index.add(PROJECT, "1.0")
+    stem = "emci_probe_texts-1.0"
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        text = b"Metadata-Version: 2.1\nName: ../../escaped\nVersion: 1.0\nLicense: MIT\n"
+        info = tarfile.TarInfo(f"{stem}/PKG-INFO")
+        info.size = len(text)
+        archive.addfile(info, io.BytesIO(text))
+    (index.root / "files" / release.filename).write_bytes(buffer.getvalue())
+    release.sha256 = hashlib.sha256(buffer.getvalue()).hexdigest()
+    index._write_page(PROJECT)
+    done = emci(repo, "recipe", "new", PROJECT)
+    assert done.returncode == 1
+    assert "PKG-INFO Name '../../escaped' is not a project name" in done.stderr
+    assert not (repo.root / "recipes" / "escaped").exists()
+    assert list((repo.root / "recipes" / "recipes_emscripten").iterdir()) == []
