@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
-from emci.errors import EmciError
+from emci.errors import EmciError, RecipeError
 from emci.git import Git
 from emci.github import GitHub
 from emci.pypi import download_sdist
 from emci.recipe_edit import bump_file, bump_text
-from emci.recipes import Renderer, discover, recipe_id
+from emci.recipes import Renderer, check_text, discover, one_line, recipe_id
 from emci.settings import Settings
 from emci.versions import (
     BumpTarget,
@@ -55,13 +56,24 @@ def collect_targets(settings: Settings, names: Iterable[str] | None = None) -> l
         name = path.parent.name
         if wanted is not None and not {name, recipe_id(folder, path)} & wanted:
             continue
-        raw = YAML(typ="safe").load(path.read_text()) or {}
+        try:
+            check_text(path)
+            raw = YAML(typ="safe").load(path.read_text()) or {}
+        except (RecipeError, YAMLError) as exc:
+            log.warning("%s: skipped: %s", path, one_line(exc))
+            continue
+        if not isinstance(raw, dict):
+            continue
         source = raw.get("source")
         if not isinstance(source, dict) or "${{" not in str(source.get("url", "")):
             continue  # the bot bumps recipes with one templated URL source
         if "sha256" not in source or "version" not in (raw.get("context") or {}):
             continue
-        recipe = renderer.render(folder, path)
+        try:
+            recipe = renderer.render(folder, path)
+        except RecipeError as exc:
+            log.warning("%s: skipped: %s", path, exc.reason)
+            continue
         targets.append(
             BumpTarget(
                 name=name,

@@ -85,10 +85,10 @@ def changed_config_keys(git: Git, base: str, head: str, variant_config: str) -> 
         for label, rev in (("base", base), ("head", head)):
             folder = Path(tmp) / label
             folder.mkdir()
-            text = git.show(rev, variant_config)
+            data = git.show(rev, variant_config)
             path = folder / PurePosixPath(variant_config).name
-            if text is not None:
-                path.write_text(text)
+            if data is not None:
+                path.write_bytes(data)
             versions.append(path)
         for platform in sorted(set(RECIPE_FOLDERS.values())):
             old = variant_values(versions[0], platform)

@@ -33,26 +33,38 @@ def collect_rows(channel: Path) -> list[Row]:
     metadata = read_metadata(channel)
     rows = []
     for repodata_path in sorted(channel.glob("*/repodata.json")):
-        subdir = repodata_path.parent.name
-        data = json.loads(repodata_path.read_text())
-        for key in ("packages", "packages.conda"):
-            for filename, record in (data.get(key) or {}).items():
-                meta = metadata.get(f"{subdir}/{filename}", {})
-                rows.append(
-                    Row(
-                        name=record["name"],
-                        version=record["version"],
-                        build=record["build"],
-                        subdir=subdir,
-                        filename=filename,
-                        size=int(record.get("size", 0)),
-                        depends=tuple(record.get("depends", [])),
-                        built_at=meta.get("built_at", ""),
-                        uploaded_at=meta.get("uploaded_at", ""),
-                        tests=meta.get("tests", "unknown"),
-                    )
-                )
+        try:
+            rows += _rows_of(repodata_path, metadata)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+            raise EmciError(f"{repodata_path}: not a readable repodata.json ({reason})") from None
     return sorted(rows, key=lambda r: (r.name, r.subdir, r.version, r.build))
+
+
+def _rows_of(repodata_path: Path, metadata: dict) -> list[Row]:
+    subdir = repodata_path.parent.name
+    data = json.loads(repodata_path.read_text())
+    rows = []
+    for key in ("packages", "packages.conda"):
+        for filename, record in (data.get(key) or {}).items():
+            meta = metadata.get(f"{subdir}/{filename}", {})
+            if not isinstance(meta, dict):
+                meta = {}
+            rows.append(
+                Row(
+                    name=str(record["name"]),
+                    version=str(record["version"]),
+                    build=str(record["build"]),
+                    subdir=subdir,
+                    filename=filename,
+                    size=int(record.get("size", 0)),
+                    depends=tuple(map(str, record.get("depends", []))),
+                    built_at=str(meta.get("built_at", "")),
+                    uploaded_at=str(meta.get("uploaded_at", "")),
+                    tests=str(meta.get("tests", "unknown")),
+                )
+            )
+    return rows
 
 
 def _size(count: int) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import click
 from emci import logs
 from emci.builder import BuildReport, build_plan, log_tail, options_for
 from emci.drawing import draw
-from emci.errors import EmciError
+from emci.errors import EmciError, one_line
 from emci.exiting import leave
 from emci.plan import Plan, not_rendered
 from emci.scheduler import FAILED, TaskResult
@@ -556,6 +558,9 @@ def run(prefix: Path, args: tuple[str, ...]) -> None:
     raise ExitCode(run_python(prefix, arguments))
 
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE: emci itself failed
+
+
 class ExitCode(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
@@ -574,11 +579,23 @@ def exit_code_of(argv: list[str] | None = None) -> int:
         logs.setup()
         log.error("%s", exc)
         return 1
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         return 130
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except Exception as exc:  # a bug: one line, the traceback only when asked for
+        logs.setup()
+        verbose = any(arg in ("-v", "--verbose") for arg in argv or sys.argv[1:])
+        log.error(
+            "internal error: %s: %s (please report it%s)",
+            type(exc).__name__,
+            one_line(exc),
+            "" if verbose else "; `emci -v ...` shows the traceback",
+        )
+        if verbose:
+            log.error("%s", "".join(traceback.format_exception(exc)))
+        return INTERNAL_ERROR
     return 0
 
 

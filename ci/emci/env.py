@@ -11,7 +11,7 @@ from pathlib import Path
 
 import rattler
 
-from emci.errors import EmciError
+from emci.errors import EmciError, one_line
 
 TARGET_PLATFORMS = ("emscripten-wasm32", "noarch")
 
@@ -34,10 +34,12 @@ def create_env(
     """Solve `specs` for emscripten-wasm32 from `channels` (first has priority) and install."""
     if not specs:
         raise EnvError("no package specs given")
-    try:
-        parsed = [rattler.MatchSpec(spec) for spec in specs]
-    except Exception as exc:
-        raise EnvError(f"bad package spec: {exc}") from exc
+    parsed = []
+    for spec in specs:
+        try:
+            parsed.append(rattler.MatchSpec(spec))
+        except Exception as exc:  # py-rattler's InvalidMatchSpecError
+            raise EnvError(f"bad package spec {spec!r}: {one_line(exc)}") from None
     channel_objects = [rattler.Channel(_channel_url(c)) for c in channels]
 
     async def solve_and_install() -> list:

@@ -35,6 +35,10 @@ class CycleError(GraphError):
         self.cycle = cycle
 
 
+class ChannelError(EmciError):
+    """A directory channel cannot be created, locked, written or indexed."""
+
+
 class GitError(EmciError):
     pass
 
@@ -49,3 +53,11 @@ class UploadError(EmciError):
 
 class BuildError(EmciError):
     pass
+
+
+def one_line(exc: BaseException) -> str:
+    """A one-line reason from an exception whose text may be a multi-line diagnostic."""
+    lines = [line.strip(" │×╭╰─┬┴┼") for line in str(exc).splitlines()]
+    lines = [line for line in lines if line]
+    text = "; ".join(dict.fromkeys(lines)) or type(exc).__name__
+    return text[:400]

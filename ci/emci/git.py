@@ -14,13 +14,18 @@ class Git:
     repo: Path
 
     def run(self, *args: str) -> str:
+        """Git's output as text. File names and contents are bytes to git: bytes that are
+        not UTF-8 are kept as surrogate escapes (as `os.fsdecode` does), never an error."""
+        return self.run_bytes(*args).decode("utf-8", "surrogateescape")
+
+    def run_bytes(self, *args: str) -> bytes:
         command = ["git", "-C", str(self.repo), *args]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            done = subprocess.run(command, capture_output=True, check=False)
         except OSError as exc:
             raise GitError(f"cannot run git: {exc}") from exc
         if done.returncode != 0:
-            stderr = done.stderr.strip().splitlines()
+            stderr = done.stderr.decode(errors="replace").strip().splitlines()
             raise GitError(f"git {' '.join(args)}: {stderr[-1] if stderr else 'failed'}")
         return done.stdout
 
@@ -43,9 +48,10 @@ class Git:
                 i += 2
         return changes
 
-    def show(self, rev: str, path: str) -> str | None:
-        """A file's content at a revision, or None when it does not exist there."""
+    def show(self, rev: str, path: str) -> bytes | None:
+        """A file's content at a revision (bytes: it need not be text), or None when it does
+        not exist there."""
         try:
-            return self.run("show", f"{rev}:{path}")
+            return self.run_bytes("show", f"{rev}:{path}")
         except GitError:
             return None

@@ -72,21 +72,21 @@ class _Revision:
         self.workdir = workdir
         config = workdir / Path(variant_config).name
         workdir.mkdir(parents=True)
-        text = git.show(rev, variant_config)
-        if text is not None:
-            config.write_text(text)
+        data = git.show(rev, variant_config)
+        if data is not None:
+            config.write_bytes(data)
         self.renderer = Renderer(config)
 
     def side(self, recipe: Recipe, directory: str) -> _Side | None:
-        text = self.git.show(self.rev, f"{directory}/{recipe.path.name}")
-        if text is None:
+        data = self.git.show(self.rev, f"{directory}/{recipe.path.name}")
+        if data is None:
             return None  # the recipe is new (or moved) at this revision
         path = self.workdir / directory / recipe.path.name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_bytes(data)
         variants = self.git.show(self.rev, f"{directory}/{RECIPE_VARIANTS_FILE}")
         if variants is not None:
-            (path.parent / RECIPE_VARIANTS_FILE).write_text(variants)
+            (path.parent / RECIPE_VARIANTS_FILE).write_bytes(variants)
         try:
             rendered = self.renderer.render(recipe.folder, path, recipe.id)
         except RecipeError:

@@ -14,7 +14,7 @@ from ruamel.yaml.error import YAMLError
 
 from emci.errors import RecipeError
 from emci.identity import Unbumped
-from emci.recipes import Recipe, Renderer, discover, recipe_id
+from emci.recipes import Recipe, Renderer, check_text, discover, recipe_id
 from emci.sources import file_name_problem
 
 
@@ -31,6 +31,10 @@ class Problem:
 def lint_raw(path: Path) -> list[Problem]:
     """Checks that need no rendering: YAML, license, sha256 of URL sources, maintainers, tests."""
     where = str(path)
+    try:
+        check_text(path)
+    except RecipeError as exc:
+        return [Problem(where, "(file)", exc.reason)]
     try:
         data = YAML(typ="safe").load(path.read_text())
     except (OSError, YAMLError) as exc:
@@ -131,6 +135,7 @@ def lint_tree(
         except RecipeError as exc:
             # rattler-build also rejects a bad license: the raw check already said so
             explained = any(p.field == "about.license" for p in raw) and "license" in exc.reason
+            explained = explained or any(p.field == "(file)" for p in raw)
             if selected and not explained:
                 problems.append(Problem(str(path), "(render)", exc.reason))
     # Several recipes may produce one package name (alternatives by version or build

@@ -92,6 +92,17 @@ def _check_identity(info: ProjectInfo, requested: str) -> None:
 
 
 def _read_sdist(path: Path):
+    """The sdist's PKG-INFO (top folder) and its member names; an EmciError naming the file
+    when it is no readable archive or has no PKG-INFO."""
+    try:
+        return _read_archive(path)
+    except StopIteration:
+        raise EmciError(f"{path.name}: the sdist has no PKG-INFO in its top folder") from None
+    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise EmciError(f"{path.name}: cannot read the sdist: {exc}") from None
+
+
+def _read_archive(path: Path):
     parser = email.parser.Parser()
     if path.name.endswith(".zip"):
         with zipfile.ZipFile(path) as archive:

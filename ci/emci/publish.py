@@ -16,16 +16,26 @@ from typing import Any
 from rattler.index import index_fs
 
 from emci.channel_meta import update_metadata
-from emci.errors import UploadError
+from emci.errors import ChannelError, UploadError, one_line
 from emci.package_file import read_package
 
 _thread_lock = threading.Lock()
 
 
+def make_dir(path: Path) -> None:
+    """A channel directory (or subdir) that exists; a ChannelError naming it otherwise."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
+        why = f"{blocker} is a file, not a directory" if blocker else exc.strerror
+        raise ChannelError(f"{path}: cannot be a channel directory ({why})") from None
+
+
 @contextmanager
 def channel_lock(channel: Path) -> Iterator[None]:
     """Exclusive access to a directory channel, across threads and processes."""
-    channel.mkdir(parents=True, exist_ok=True)
+    make_dir(channel)
     with _thread_lock, (channel / ".emci-channel.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -56,7 +66,7 @@ def publish(
     with channel_lock(channel):
         for package in staged:
             subdir = channel / package.parent.name
-            subdir.mkdir(parents=True, exist_ok=True)
+            make_dir(subdir)
             target = subdir / package.name
             if target.exists():
                 if filecmp.cmp(package, target, shallow=False):
@@ -80,8 +90,11 @@ def publish(
 
 
 def index_channel(channel: Path, force: bool = False) -> None:
-    (channel / "noarch").mkdir(parents=True, exist_ok=True)
-    asyncio.run(index_fs(channel, write_shards=False, force=force))
+    make_dir(channel / "noarch")
+    try:
+        asyncio.run(index_fs(channel, write_shards=False, force=force))
+    except Exception as exc:  # py-rattler's IndexError and I/O errors
+        raise ChannelError(f"{channel}: cannot be indexed: {one_line(exc)}") from None
     scratch = channel / ".tmp"  # the indexer's scratch folder; keep the channel clean
     if scratch.is_dir() and not any(scratch.iterdir()):
         scratch.rmdir()

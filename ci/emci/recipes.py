@@ -22,7 +22,7 @@ from rattler_build import JinjaConfig, PlatformConfig, Stage0Recipe, VariantConf
 from rattler_build.render import RenderConfig
 from ruamel.yaml import YAML
 
-from emci.errors import ConfigError, RecipeError, UnknownRecipeError
+from emci.errors import ConfigError, RecipeError, UnknownRecipeError, one_line
 from emci.settings import BUILD_PLATFORM, RECIPE_FOLDERS
 
 # rattler-build's per-recipe variant file, read from the recipe's folder by its builds
@@ -284,6 +284,8 @@ class Renderer:
         id = id or recipe_id(folder, path)
         target = RECIPE_FOLDERS[folder]
         platform = self.platform_config(target)
+        check_text(path, id)
+        self.variants_for(target)  # the repository's config: a ConfigError for every recipe
         try:
             stage0 = Stage0Recipe.from_file(path.resolve())
             variants = self.variants_for_recipe(target, path)
@@ -340,6 +342,20 @@ class Renderer:
                 exc.names = written_names(path)
                 failures.append(exc)
         return RecipeTree(recipes=recipes, failures=tuple(failures))
+
+
+def check_text(path: Path, recipe: str | None = None) -> None:
+    """A recipe file must be readable UTF-8 text; otherwise a RecipeError naming it."""
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecipeError(
+            str(path),
+            f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+            recipe=recipe,
+        ) from None
+    except OSError as exc:
+        raise RecipeError(str(path), f"cannot be read: {exc.strerror}", recipe=recipe) from None
 
 
 def written_names(path: Path) -> tuple[str, ...]:
@@ -416,14 +432,6 @@ def variant_values(path: Path, target_platform: str) -> dict[str, list[Any]]:
         host_platform=target_platform,
     )
     return load_variant_config(path, platform).to_dict()
-
-
-def one_line(exc: BaseException) -> str:
-    """A one-line reason from an exception whose text may be a multi-line diagnostic."""
-    lines = [line.strip(" │×╭╰─┬┴┼") for line in str(exc).splitlines()]
-    lines = [line for line in lines if line]
-    text = "; ".join(dict.fromkeys(lines)) or type(exc).__name__
-    return text[:400]
 
 
 def parse_requirement(entry: Any, where: str) -> Requirement | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,4 +20,8 @@ def make_server(directory: Path, port: int = 0) -> ThreadingHTTPServer:
     if not (directory / "noarch" / "repodata.json").is_file():
         raise EmciError(f"{directory}: not a channel (no noarch/repodata.json)")
     handler = functools.partial(_QuietHandler, directory=str(directory))
-    return ThreadingHTTPServer(("127.0.0.1", port), handler)
+    try:
+        return ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        why = "already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise EmciError(f"--port {port}: cannot serve on 127.0.0.1:{port} ({why})") from None

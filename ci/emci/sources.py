@@ -258,7 +258,12 @@ def _download(url: str, target: Path) -> Path:
 
 
 def _run(command: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> None:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, env=env)
+    try:
+        done = subprocess.run(
+            command, cwd=cwd, capture_output=True, text=True, check=False, env=env
+        )
+    except FileNotFoundError:
+        raise SourceError(f"{command[0]} is not installed (not found on PATH)") from None
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"]
         raise SourceError(f"{' '.join(command[:3])}: {tail[0]}")

@@ -24,7 +24,7 @@ from pathlib import Path
 from emci.channel_meta import now, read_metadata, update_metadata
 from emci.errors import UploadError
 from emci.package_file import PackageFile, read_package
-from emci.publish import channel_lock, index_channel
+from emci.publish import channel_lock, index_channel, make_dir
 
 SERVER_KINDS = ("quetz", "prefix", "anaconda", "artifactory")
 KINDS = ("dir", *SERVER_KINDS)
@@ -112,7 +112,7 @@ def upload_to_directory(files: Sequence[Path], channel: Path) -> list[UploadResu
                 plan.append((package, target, True))
         for package, target, new in plan:
             if new:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                make_dir(target.parent)
                 tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
                 shutil.copyfile(package.path, tmp)
                 tmp.replace(target)

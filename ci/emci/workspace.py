@@ -90,13 +90,13 @@ class Workspace:
         for recipe_id in changes.deleted:
             folder, name = recipe_id.split("/", 1)
             products[recipe_id] = {name}
-            text = git.show(changes.base, f"recipes/{recipe_id}/recipe.yaml")
-            if text is None or folder not in RECIPE_FOLDERS:
+            data = git.show(changes.base, f"recipes/{recipe_id}/recipe.yaml")
+            if data is None or folder not in RECIPE_FOLDERS:
                 continue
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / name / "recipe.yaml"
                 path.parent.mkdir()
-                path.write_text(text)
+                path.write_bytes(data)
                 try:
                     recipe = renderer.render(folder, path, recipe_id)
                 except RecipeError:
