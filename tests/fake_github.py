@@ -44,12 +44,20 @@ def github3_keys() -> set[str]:
 
 
 class FakeGitHub:
-    def __init__(self, owner: str, repo: str, releases: dict[str, list[str]] | None = None):
+    def __init__(
+        self,
+        owner: str,
+        repo: str,
+        releases: dict[str, list[str | dict]] | None = None,
+        tags: dict[str, list[str]] | None = None,
+    ):
         self.owner, self.repo = owner, repo
         self.pulls: dict[int, dict] = {}
         self.comments: dict[int, list[str]] = {}
         self.labels: dict[int, list[str]] = {}
-        self.releases = releases or {}  # "owner/repo" -> tag names
+        # "owner/repo" -> releases: a tag name, or {"tag": ..., "prerelease": ..., "draft": ...}
+        self.releases = releases or {}
+        self.tags = tags or {}  # "owner/repo" -> tag names
         self.keys = github3_keys()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -114,18 +122,36 @@ class FakeGitHub:
         )
         return data
 
+    def add_pull(
+        self, title: str, body: str, head: str, head_repo: str | None = None, base: str = "main"
+    ) -> int:
+        """An open pull request made by someone else (head_repo "owner/name": a fork)."""
+        number = len(self.pulls) + 1
+        self.pulls[number] = dict(
+            title=title,
+            body=body,
+            head=head,
+            base=base,
+            state="open",
+            head_repo=head_repo or f"{self.owner}/{self.repo}",
+        )
+        return number
+
     def pull(self, number: int) -> dict:
         stored = self.pulls[number]
         api = f"{self.url}/api/v3/repos/{self.owner}/{self.repo}/pulls/{number}"
         data = self._base(api)
 
-        def side(ref):
+        def side(ref, full_name=f"{self.owner}/{self.repo}"):
+            owner, repo = full_name.split("/")
+            repository = self.repository(owner, repo)
+            repository["owner"] = dict(repository["owner"], login=owner)
             return {
                 "ref": ref,
-                "label": f"{self.owner}:{ref}",
+                "label": f"{owner}:{ref}",
                 "sha": "0" * 40,
                 "user": self.user(),
-                "repo": self.repository(),
+                "repo": repository,
             }
 
         data.update(
@@ -134,7 +160,7 @@ class FakeGitHub:
             title=stored["title"],
             body=stored["body"],
             state=stored["state"],
-            head=side(stored["head"]),
+            head=side(stored["head"], stored["head_repo"]),
             base=side(stored["base"]),
             user=self.user(),
             html_url=f"{self.url}/{self.owner}/{self.repo}/pull/{number}",
@@ -174,18 +200,27 @@ class FakeGitHub:
         )
         return data
 
-    def release(self, tag: str) -> dict:
+    def release(self, release: str | dict) -> dict:
+        given = release if isinstance(release, dict) else {"tag": release}
         data = self._base(self.url)
         data.update(
-            tag_name=tag,
-            name=tag,
-            prerelease=bool(re.search(r"[a-z]", tag[1:])),
-            draft=False,
+            tag_name=given["tag"],
+            name=given["tag"],
+            prerelease=bool(given.get("prerelease", False)),
+            draft=bool(given.get("draft", False)),
             assets=[],
             author=self.user(),
             body="",
         )
         return data
+
+    def tag(self, name: str) -> dict:
+        return {
+            "name": name,
+            "commit": {"sha": "0" * 40, "url": self.url},
+            "zipball_url": self.url,
+            "tarball_url": self.url,
+        }
 
     # -- HTTP --------------------------------------------------------------------------------
 
@@ -237,7 +272,8 @@ class FakeGitHub:
                     tags = fake.releases.get(f"{owner}/{repo}", [])
                     return self._send(200, [fake.release(t) for t in tags])
                 if rest == "/tags":
-                    return self._send(200, [])
+                    names = fake.tags.get(f"{owner}/{repo}", [])
+                    return self._send(200, [fake.tag(n) for n in names])
                 return self._send(404, {"message": "Not Found"})
 
             def do_POST(self) -> None:
@@ -245,7 +281,9 @@ class FakeGitHub:
                 payload = self._payload()
                 if path.endswith("/pulls"):
                     if any(
-                        p["head"] == payload["head"] and p["state"] == "open"
+                        p["head"] == payload["head"]
+                        and p["state"] == "open"
+                        and p["head_repo"] == f"{fake.owner}/{fake.repo}"
                         for p in fake.pulls.values()
                     ):
                         return self._send(
@@ -262,6 +300,7 @@ class FakeGitHub:
                         head=payload["head"],
                         base=payload["base"],
                         state="open",
+                        head_repo=f"{fake.owner}/{fake.repo}",
                     )
                     return self._send(201, fake.pull(number))
                 if m := re.search(r"/issues/(\d+)/labels$", path):

@@ -161,3 +161,50 @@ def test_dry_run_pushes_and_opens_nothing(setup):
         ["git", "--git-dir", str(remote), "branch"], capture_output=True, text=True, check=True
     ).stdout
     assert "bump/" not in branches
+
+
+def test_only_the_bots_own_pull_requests_for_exactly_this_recipe_are_superseded(setup):
+    repo, folder, url, shas, remote = setup
+    with FakeGitHub("org", "recipes") as fake:
+        # the bot's own bump of another recipe whose name starts with "libfoo-"
+        xdist = fake.add_pull(
+            "libfoo-xdist 2.0",
+            "Bumps ...\n\n<!-- emci-bot bump: recipes_emscripten/libfoo-xdist -->",
+            "bump/libfoo-xdist-2.0",
+        )
+        # forks: a copied marker, and the very branch name the bot is about to use
+        copied = fake.add_pull(
+            "libfoo 0.9",
+            "<!-- emci-bot bump: recipes_emscripten/libfoo -->",
+            "bump/libfoo-0.9",
+            head_repo="mallory/recipes",
+        )
+        squatting = fake.add_pull("libfoo 1.0.1", "", "bump/libfoo-1.0.1", "mallory/recipes")
+        done = bot(repo, fake)
+        assert done.returncode == 0, done.stdout + done.stderr
+        (own,) = [n for n, p in fake.pulls.items() if p["head_repo"] == "org/recipes" and n > 3]
+        assert fake.pulls[own]["head"] == "bump/libfoo-1.0.1"
+        assert "<!-- emci-bot bump: recipes_emscripten/libfoo -->" in fake.pulls[own]["body"]
+
+        release(folder, "1.1.0")
+        newer = bot(repo, fake)
+        assert newer.returncode == 0, newer.stdout + newer.stderr
+        assert fake.pulls[own]["state"] == "closed"
+        for number in (xdist, copied, squatting):
+            assert fake.pulls[number]["state"] == "open", number
+            assert number not in fake.comments
+        assert sorted(fake.comments) == [own]
+
+
+def test_a_branch_of_that_name_opened_by_someone_else_is_not_pushed_over(setup):
+    repo, folder, url, shas, remote = setup
+    with FakeGitHub("org", "recipes") as fake:
+        theirs = fake.add_pull("libfoo 1.0.1 by hand", "", "bump/libfoo-1.0.1")
+        done = bot(repo, fake)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"bump/libfoo-1.0.1 is open as #{theirs}, not by the bot" in done.stdout
+        assert list(fake.pulls) == [theirs] and fake.comments == {}
+    branches = subprocess.run(
+        ["git", "--git-dir", str(remote), "branch"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "bump/" not in branches

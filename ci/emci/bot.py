@@ -25,7 +25,7 @@ from ruamel.yaml.error import YAMLError
 
 from emci.errors import EmciError, RecipeError
 from emci.git import Git
-from emci.github import GitHub
+from emci.github import GitHub, PullRequest
 from emci.pypi import download_sdist
 from emci.recipe_edit import bump_file, bump_text
 from emci.recipes import Renderer, check_text, discover, one_line, recipe_id
@@ -82,6 +82,7 @@ def collect_targets(settings: Settings, names: Iterable[str] | None = None) -> l
                 url=recipe.sources[0].urls[0],
                 extra=recipe.extra,
                 repository=(raw.get("about") or {}).get("repository"),
+                id=recipe_id(folder, path),
             )
         )
     return targets
@@ -129,6 +130,26 @@ def branch_for(name: str, version: str) -> str:
     return f"bump/{name}-{version}"
 
 
+def marker_for(target: BumpTarget) -> str:
+    """The line in the body of every bump pull request the bot opens for this recipe."""
+    return f"<!-- emci-bot bump: {target.recipe} -->"
+
+
+def own_pulls(
+    pulls: Iterable[PullRequest], target: BumpTarget, repository: str
+) -> list[PullRequest]:
+    """The bot's open bump pull requests for exactly this recipe: its marker line in the
+    body, and a head branch in our own repository (never a fork's, whatever it is named)."""
+    marker = marker_for(target)
+    return [
+        p
+        for p in pulls
+        if marker in (p.body or "").splitlines()
+        and p.head_repo.lower() == repository.lower()
+        and p.head.startswith("bump/")
+    ]
+
+
 def run_bot(
     settings: Settings,
     github: GitHub,
@@ -157,9 +178,18 @@ def run_bot(
             outcomes.append(BumpOutcome(target.name, "up-to-date", target.version))
             continue
         branch = branch_for(target.name, latest)
-        mine = [p for p in open_pulls if p.head.startswith(f"bump/{target.name}-")]
+        mine = own_pulls(open_pulls, target, github.repository)
         if any(p.head == branch for p in mine):
             outcomes.append(BumpOutcome(target.name, "skipped", f"{branch} is already open"))
+            continue
+        foreign = [
+            p
+            for p in open_pulls
+            if p.head == branch and p.head_repo.lower() == github.repository.lower()
+        ]
+        if foreign:  # someone else's branch of that name: never force-push over it
+            detail = f"{branch} is open as #{foreign[0].number}, not by the bot"
+            outcomes.append(BumpOutcome(target.name, "skipped", detail))
             continue
         if opened >= max_prs:
             outcomes.append(BumpOutcome(target.name, "skipped", f"--max-prs {max_prs} reached"))
@@ -196,6 +226,7 @@ def _body(target: BumpTarget, version: str) -> str:
     elif target.pypi_project:
         lines.append(f"Changelog: the {target.pypi_project} {version} release notes")
     lines += ["", "Opened by `emci bot bump-versions`: version, sha256 and build number only."]
+    lines += ["", marker_for(target)]
     return "\n".join(lines)
 
 

@@ -467,7 +467,7 @@ def bump_versions(ctx, names, dry_run, max_prs, repo, github_url, base, remote) 
     settings = ctx.obj.settings()
     token = os.environ.get("GITHUB_TOKEN", "")
     if dry_run:
-        github = DryRunBackend()
+        github = DryRunBackend(repo or "")
         session = github3.GitHub()
     else:
         if not repo or "/" not in repo:

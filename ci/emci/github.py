@@ -22,9 +22,13 @@ class PullRequest:
     title: str
     head: str
     url: str = ""
+    body: str = ""
+    head_repo: str = ""  # "owner/name" of the repository the head branch lives in
 
 
 class GitHub(Protocol):
+    repository: str  # "owner/name": where the bot pushes and opens pull requests
+
     def open_pulls(self) -> list[PullRequest]: ...
 
     def create_pull(
@@ -49,10 +53,18 @@ class GitHub3Backend:
         if self._repo is None:
             raise GitHubError(f"repository {owner}/{repo} not found")
         self.session = session
+        self.repository = f"{owner}/{repo}"
 
     def open_pulls(self) -> list[PullRequest]:
         return [
-            PullRequest(p.number, p.title, p.head.ref, p.html_url)
+            PullRequest(
+                p.number,
+                p.title,
+                p.head.ref,
+                p.html_url,
+                body=p.body or "",
+                head_repo="/".join(p.head.repo) if all(p.head.repo) else "",
+            )
             for p in self._repo.pull_requests(state="open")
         ]
 
@@ -67,7 +79,9 @@ class GitHub3Backend:
             raise GitHubError(f"cannot open a pull request for {head}: {exc.msg}") from None
         if labels:
             self._repo.issue(pull.number).add_labels(*labels)
-        return PullRequest(pull.number, pull.title, head, pull.html_url)
+        return PullRequest(
+            pull.number, pull.title, head, pull.html_url, body=body, head_repo=self.repository
+        )
 
     def close_pull(self, number: int, comment: str) -> None:
         self._repo.issue(number).create_comment(comment)
@@ -76,6 +90,9 @@ class GitHub3Backend:
 
 class DryRunBackend:
     """Prints what it would do; knows of no open pull request."""
+
+    def __init__(self, repository: str = "") -> None:
+        self.repository = repository
 
     def open_pulls(self) -> list[PullRequest]:
         return []

@@ -39,6 +39,11 @@ class BumpTarget:
     url: str  # the rendered source URL of the current version
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     repository: str | None = None
+    id: str = ""  # the recipe id (`recipes_emscripten/zlib`); the name when empty
+
+    @property
+    def recipe(self) -> str:
+        return self.id or self.name
 
     @property
     def bot(self) -> Mapping[str, Any]:
