@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fake_github import FakeGitHub
 
-from conftest import GIT_ENV, Repo
+from conftest import GIT_ENV, REPO_ROOT, Repo
 
 DATA = Path(__file__).parent / "data" / "bump"
 
@@ -208,3 +208,103 @@ def test_a_branch_of_that_name_opened_by_someone_else_is_not_pushed_over(setup):
         ["git", "--git-dir", str(remote), "branch"], capture_output=True, text=True, check=True
     ).stdout
     assert "bump/" not in branches
+
+
+# -- version sources, against the local fake API, with this tree's own recipes ----------------
+
+
+@pytest.fixture(scope="module")
+def tree_targets():
+    from emci.bot import collect_targets
+    from emci.settings import Settings
+
+    return {t.name: t for t in collect_targets(Settings.load(REPO_ROOT))}
+
+
+def test_every_recipe_the_bot_bumps_uses_a_tested_kind_of_version_source(tree_targets):
+    from emci.bot import choose_source
+
+    sources = {"pypi": "pypi", "github": "github", "url": "url"}
+    kinds = {name: choose_source(t, sources) for name, t in tree_targets.items()}
+    assert set(kinds.values()) == {"pypi", "github", "url"}
+    assert kinds["pytest"] == "pypi" and kinds["pluggy"] == "pypi"
+    assert kinds["python"] == "github" and kinds["openssl"] == "github"
+    assert kinds["bzip2"] == "url"
+
+
+def test_github_releases_and_prefixed_tags_within_the_trees_caps(tree_targets):
+    import github3
+
+    from emci.versions import GitHubSource
+
+    releases = {
+        "openssl/openssl": [
+            "openssl-3.0.22",
+            "openssl-3.0.23",
+            {"tag": "openssl-3.0.24", "draft": True},
+            {"tag": "openssl-3.6.0-alpha1", "prerelease": True},
+            "openssl-3.6.1",
+            "OpenSSL_1_1_1w",
+        ]
+    }
+    tags = {"python/cpython": ["v3.11.2", "v3.11.14", "v3.12.0", "v3.14.0", "v3.15.0a1"]}
+    with FakeGitHub("org", "recipes", releases=releases, tags=tags) as fake:
+        source = GitHubSource(github3.GitHubEnterprise(fake.url))
+        # openssl's releases are tagged openssl-X.Y.Z; the recipe stays in the 3.0 series
+        assert source.latest_version(tree_targets["openssl"]) == "3.0.23"
+        # CPython has tags only; the recipe stays in the 3.11 series (never python 3.14)
+        assert source.latest_version(tree_targets["python"]) == "3.11.14"
+
+
+def test_pypi_versions_through_pip_within_the_trees_cap(tree_targets, tmp_path: Path, monkeypatch):
+    from pypi_index import serve
+
+    from emci.versions import PyPISource
+
+    index, server = serve(tmp_path / "index", tmp_path / "backend-ran")
+    try:
+        for version in ("1.5.0", "1.6.0", "2.0.0", "1.7.0rc1"):
+            index.add("pluggy", version)
+        monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+        monkeypatch.setenv("PIP_INDEX_URL", index.simple)
+        for name in ("PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX"):
+            monkeypatch.delenv(name, raising=False)
+        # pytest requires pluggy <2: the recipe caps it
+        assert PyPISource().latest_version(tree_targets["pluggy"]) == "1.6.0"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_github_release_with_a_prefix_opens_a_bump(setup):
+    repo, folder, url, shas, remote = setup
+    path = repo.root / "recipes/recipes_emscripten/libfoo/recipe.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  summary:", "  repository: https://github.com/up/libfoo\n  summary:"
+        )
+    )
+    repo.commit("libfoo on GitHub")
+    releases = {
+        "up/libfoo": ["libfoo-1.0.0", "libfoo-1.0.1", {"tag": "libfoo-1.1.0", "draft": True}]
+    }
+    with FakeGitHub("org", "recipes", releases=releases) as fake:
+        done = bot(repo, fake, "--dry-run")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "would-open libfoo" in done.stdout and "1.0.0 -> 1.0.1" in done.stdout
+
+
+def test_tags_that_name_no_version_are_an_error_not_up_to_date(setup):
+    repo, folder, url, shas, remote = setup
+    path = repo.root / "recipes/recipes_emscripten/libfoo/recipe.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  summary:", "  repository: https://github.com/up/libfoo\n  summary:"
+        )
+    )
+    repo.commit("libfoo on GitHub")
+    with FakeGitHub("org", "recipes", tags={"up/libfoo": ["latest", "stable"]}) as fake:
+        done = bot(repo, fake, "--dry-run")
+        assert done.returncode == 1
+        assert "up/libfoo: none of its 0 releases and 2 tags names a version" in done.stdout
+        assert "up-to-date" not in done.stdout.splitlines()[0]

@@ -468,7 +468,10 @@ def bump_versions(ctx, names, dry_run, max_prs, repo, github_url, base, remote) 
     token = os.environ.get("GITHUB_TOKEN", "")
     if dry_run:
         github = DryRunBackend(repo or "")
-        session = github3.GitHub()
+        # versions still come from the GitHub API the options name (read only)
+        session = github3.GitHubEnterprise(github_url) if github_url else github3.GitHub()
+        if token:
+            session.login(token=token)
     else:
         if not repo or "/" not in repo:
             raise click.UsageError("--repo OWNER/NAME (or $GITHUB_REPOSITORY) is needed")

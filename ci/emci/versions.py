@@ -1,7 +1,9 @@
 """Where a recipe's newer upstream versions come from: small classes with latest_version().
 
 - PyPISource: pip's own index query (`pip index versions`), whatever index pip is set up for.
-- GitHubSource: github3.py, releases first, then tags.
+- GitHubSource: github3.py, releases first, then tags; a tag's prefix (`openssl-3.0.22`,
+  `v1.2`) is read past, and a repository none of whose releases or tags names a version is
+  an error, not "up to date".
 - URLProbeSource: the recipe rendered (by rattler-build) with the next patch / minor / major
   version, and a HEAD request to see whether that source exists.
 Pre-releases are never proposed; `extra.bot.max_version` caps the version (exclusive) and
@@ -66,8 +68,28 @@ class VersionSource(Protocol):
     def latest_version(self, target: BumpTarget) -> str | None: ...
 
 
+# A release tag: an optional prefix ending in "-", "_" or "/" (`openssl-3.0.22`,
+# `release/2.1`), an optional "v", then the version.
+TAG = re.compile(r"^(?:.*?[-_/])?[vV]?(?P<version>[0-9][^\s]*)$")
+
+
+def version_of_tag(tag: str) -> str | None:
+    """The version a release tag or version string names (`openssl-3.0.22` -> `3.0.22`,
+    `v1.2` -> `1.2`), or None when it names none."""
+    match = TAG.match(tag.strip())
+    if match is None:
+        return None
+    text = match.group("version")
+    try:
+        Version(text)
+    except InvalidVersion:
+        return None
+    return text
+
+
 def newest_stable(candidates: Iterable[str], current: str, cap: str | None = None) -> str | None:
-    """The newest stable version above `current` (and below `cap`), if any."""
+    """The newest stable version above `current` (and below `cap`), if any. Candidates are
+    versions or release tags (a prefix such as `openssl-` or `v` is read past)."""
     try:
         floor = Version(current)
         ceiling = Version(str(cap)) if cap else None
@@ -75,12 +97,11 @@ def newest_stable(candidates: Iterable[str], current: str, cap: str | None = Non
         raise VersionError(f"not a version: {exc}") from exc
     best: Version | None = None
     best_text = None
-    for text in candidates:
-        text = text.strip().lstrip("v")
-        try:
-            version = Version(text)
-        except InvalidVersion:
+    for candidate in candidates:
+        text = version_of_tag(candidate)
+        if text is None:
             continue
+        version = Version(text)
         if version.is_prerelease or version.is_devrelease or version <= floor:
             continue
         if ceiling is not None and version >= ceiling:
@@ -129,8 +150,19 @@ class GitHubSource:
         if not repo:
             return None
         repository = self.github.repository(*repo)
+        if repository is None:
+            raise VersionError(f"GitHub repository {'/'.join(repo)} not found")
         releases = [r.tag_name for r in repository.releases() if not (r.prerelease or r.draft)]
-        names = releases or [t.name for t in repository.tags()]
+        names = [n for n in releases if version_of_tag(n)]
+        if not names:  # no release names a version: the tags
+            tags = [t.name for t in repository.tags()]
+            names = [n for n in tags if version_of_tag(n)]
+            if not names and (tags or releases):
+                example = (tags or releases)[0]
+                raise VersionError(
+                    f"{'/'.join(repo)}: none of its {len(releases)} releases and {len(tags)} "
+                    f"tags names a version (e.g. {example!r})"
+                )
         return newest_stable(names, target.version, target.bot.get("max_version"))
 
 
