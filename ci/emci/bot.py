@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -148,6 +148,62 @@ def own_pulls(
         and p.head_repo.lower() == repository.lower()
         and p.head.startswith("bump/")
     ]
+
+
+@dataclass(frozen=True)
+class BotOptions:
+    """`emci bot bump-versions` as parsed from its options."""
+
+    names: tuple[str, ...] = ()
+    dry_run: bool = False
+    max_prs: int = 10
+    repo: str | None = None  # OWNER/NAME
+    github_url: str | None = None
+    base: str = "main"
+    remote: str = "origin"
+
+
+def bump_versions(
+    settings: Settings, options: BotOptions, environ: Mapping[str, str]
+) -> list[BumpOutcome]:
+    """The bot with real version sources: github3.py for GitHub (or a dry run that pushes and
+    opens nothing), the token read from $GITHUB_TOKEN now."""
+    import github3
+
+    from emci.github import DryRunBackend, GitHub3Backend
+    from emci.versions import GitHubSource, PyPISource, URLProbeSource
+
+    token = environ.get("GITHUB_TOKEN", "")
+    github: GitHub
+    if options.dry_run:
+        github = DryRunBackend(options.repo or "")
+        # versions still come from the GitHub API the options name (read only)
+        session = (
+            github3.GitHubEnterprise(options.github_url) if options.github_url else github3.GitHub()
+        )
+        if token:
+            session.login(token=token)
+    else:
+        if not options.repo or "/" not in options.repo:
+            raise EmciError("--repo OWNER/NAME (or $GITHUB_REPOSITORY) is needed")
+        owner, name = options.repo.split("/", 1)
+        backend = GitHub3Backend(owner, name, token, options.github_url)
+        github, session = backend, backend.session
+    sources = {
+        "pypi": PyPISource(),
+        "github": GitHubSource(session),
+        "url": URLProbeSource(url_for_version(settings)),
+    }
+    return run_bot(
+        settings,
+        github,
+        sources,
+        names=options.names or None,
+        max_prs=options.max_prs,
+        base=options.base,
+        remote=options.remote,
+        push=not options.dry_run,
+    )
 
 
 def run_bot(

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from emci.recipes import Recipe, short_aliases
 from emci.scheduler import BUILT, EXISTED, FAILED, TaskResult
 from emci.settings import Settings
 from emci.sources import Mirror, stage_recipe
+from emci.workspace import PlanRequest, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,33 @@ def options_for(
     )
 
 
+@dataclass(frozen=True)
+class BuildRequest:
+    """A build as a command asks for it: what to plan, then how to build it."""
+
+    plan: PlanRequest
+    jobs: int = 1
+    skip_existing: bool = False
+    dry_run: bool = False
+
+
+class BuildEvents:
+    """What a build shows while it runs. These do nothing; the CLI passes one that prints."""
+
+    def planned(self, plan: Plan) -> None:
+        """The plan, before anything is fetched or built (also for a dry run)."""
+
+    def started(self, recipe: str, log: Path) -> None:
+        """A recipe was handed to a worker; its output goes to `log`."""
+
+    def finished(self, result: TaskResult) -> None:
+        """A recipe was built, found existing, failed, or skipped."""
+
+
 @dataclass
 class BuildReport:
     results: list[TaskResult] = field(default_factory=list)
+    plan: Plan | None = None
 
     @property
     def ok(self) -> bool:
@@ -147,6 +172,46 @@ class RecipeBuilder:
         return TaskResult(name, BUILT, seconds, log_path, packages=tuple(map(str, published)))
 
 
+def run_build(
+    workspace: Workspace, request: BuildRequest, events: BuildEvents | None = None
+) -> BuildReport:
+    """Plan, check the plan (every problem at once), fetch every source, then build in DAG
+    order; the report holds the plan and one result per planned recipe."""
+    events = events or BuildEvents()
+    plan = workspace.plan(request.plan)
+    events.planned(plan)
+    plan.check()
+    if request.dry_run or not plan.entries:
+        return BuildReport(plan=plan)
+    workspace.fetch_ids(plan.names).check()
+    options = options_for(
+        plan,
+        jobs=request.jobs,
+        skip_existing=request.skip_existing,
+        no_rebuild=request.plan.no_rebuild,
+    )
+    settings = workspace.settings
+    report = build_plan(
+        settings,
+        workspace.graph,
+        plan.names,
+        options,
+        on_start=lambda name: events.started(name, log_path_for(settings, name)),
+        on_result=events.finished,
+    )
+    report.plan = plan
+    write_step_summary(report, os.environ)
+    return report
+
+
+def write_step_summary(report: BuildReport, environ: Mapping[str, str]) -> None:
+    """The report's table on the GitHub Actions run page (`$GITHUB_STEP_SUMMARY`)."""
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a") as handle:
+            handle.write(f"### emci build\n\n```\n{report.table()}\n```\n")
+
+
 def log_path_for(settings: Settings, recipe: str) -> Path:
     """`build/logs/<id>.log`: ids are paths, so two folders of one name cannot clash."""
     return settings.logs_dir / f"{recipe}.log"
@@ -159,6 +224,7 @@ def build_plan(
     options: BuildOptions,
     *,
     build: Callable[[str], TaskResult] | None = None,
+    on_start: Callable[[str], None] | None = None,
     on_result: Callable[[TaskResult], None] | None = None,
 ) -> BuildReport:
     subgraph = graph.graph.subgraph(names).copy()
@@ -168,7 +234,14 @@ def build_plan(
     weights = scheduler.load_times(settings.times_file, aliases)
     builder = build or RecipeBuilder(settings, graph.recipes, options)
     task = skipping_existing(settings, graph.recipes, options, builder)
-    results = scheduler.run(subgraph, task, jobs=options.jobs, weights=weights, on_result=on_result)
+    results = scheduler.run(
+        subgraph,
+        task,
+        jobs=options.jobs,
+        weights=weights,
+        on_start=on_start,
+        on_result=on_result,
+    )
     if build is None:
         scheduler.record_times(settings.times_file, results, aliases)
         write_manifest(settings, results)

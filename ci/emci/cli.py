@@ -14,15 +14,14 @@ from pathlib import Path
 import click
 
 from emci import logs
-from emci.builder import BuildReport, build_plan, log_tail, options_for
+from emci.builder import BuildEvents, BuildRequest, log_tail, run_build
 from emci.drawing import draw
-from emci.errors import EmciError, one_line
+from emci.errors import EmciError, Problems, one_line
 from emci.exiting import leave
 from emci.plan import Plan, not_rendered
 from emci.scheduler import FAILED, TaskResult
 from emci.settings import Settings
-from emci.sources import Mirror, fetch
-from emci.workspace import Workspace
+from emci.workspace import PlanRequest, Workspace
 
 log = logging.getLogger("emci")
 
@@ -42,17 +41,6 @@ class Failed(Exception):
 
 def _workspace(ctx: click.Context) -> Workspace:
     return Workspace.load(ctx.obj.settings())
-
-
-def _warn_not_rendered(workspace: Workspace) -> None:
-    """A recipe that does not render is a warning where nothing needs it."""
-    for name in sorted(workspace.graph.broken):
-        log.warning("%s", not_rendered(workspace.graph.broken[name]))
-
-
-def _finish(workspace: Workspace, problems: bool = False) -> None:
-    if problems:
-        raise Failed()
 
 
 @click.group()
@@ -82,57 +70,32 @@ def cli(ctx: click.Context, root: Path | None, output: Path | None, verbose: boo
 @click.pass_context
 def changed(ctx: click.Context, base: str, head: str, with_dependents: bool, as_json: bool):
     """List the recipes touched between the merge base of BASE and HEAD."""
-    workspace = _workspace(ctx)
-    changes = workspace.changes(base, head)
-    names = set(changes.recipes) | set(changes.config_marked)
-    broken = names & set(workspace.graph.broken)
-    names &= set(workspace.graph.recipes)
-    if with_dependents:
-        names |= workspace.graph.descendants(names)
+    result = _workspace(ctx).changed(base, head, with_dependents=with_dependents)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "recipes": sorted(names | broken),
-                    "deleted": sorted(changes.deleted),
-                    "config_keys": sorted(changes.config_keys),
-                    "not_rendered": sorted(broken),
-                },
-                indent=1,
-            )
-        )
+        click.echo(json.dumps(result.to_json(), indent=1))
     else:
-        for name in sorted(names | broken):
-            click.echo(f"{name} (does not render)" if name in broken else name)
-        for name in sorted(changes.deleted):
-            click.echo(f"{name} (deleted)")
-    for name in sorted(broken):
-        log.error("%s", not_rendered(workspace.graph.broken[name]))
-    _finish(workspace, bool(broken))
+        for line in result.lines():
+            click.echo(line)
+    for name in sorted(result.not_rendered):
+        log.error("%s", result.not_rendered[name])
+    if result.not_rendered:
+        raise Failed()
 
 
 def _print_plan(plan: Plan, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(plan.to_json(), indent=1))
-        return
-    if not plan.entries:
-        click.echo("nothing to build")
-    for number, generation in enumerate(plan.generations, 1):
-        click.echo(f"generation {number}:")
-        for name in generation:
-            click.echo(f"  {name}  ({'; '.join(plan.entries[name].reasons)})")
-    for name in plan.deleted:
-        click.echo(f"deleted (not built): {name}")
-
-
-def _report_unsatisfied(plan: Plan) -> bool:
+    else:
+        if not plan.entries:
+            click.echo("nothing to build")
+        for number, generation in enumerate(plan.generations, 1):
+            click.echo(f"generation {number}:")
+            for name in generation:
+                click.echo(f"  {name}  ({'; '.join(plan.entries[name].reasons)})")
+        for name in plan.deleted:
+            click.echo(f"deleted (not built): {name}")
     for message in plan.not_rendered:
         log.warning("%s (this plan does not need it)", message)
-    for problem in plan.problems:
-        log.error("%s", problem)
-    for item in plan.unsatisfied:
-        log.error("%s", item)
-    return not plan.buildable
 
 
 @cli.command()
@@ -143,10 +106,13 @@ def _report_unsatisfied(plan: Plan) -> bool:
 @click.pass_context
 def plan(ctx: click.Context, base: str, head: str, with_dependents: bool, as_json: bool):
     """Print the build order for the changes between BASE and HEAD, and why."""
-    workspace = _workspace(ctx)
-    result = workspace.plan_changes(base, head, with_dependents=with_dependents)
+    request = PlanRequest(base=base, head=head, with_dependents=with_dependents)
+    result = _workspace(ctx).plan(request)
     _print_plan(result, as_json)
-    _finish(workspace, _report_unsatisfied(result))
+    for error in result.errors():
+        log.error("%s", error)
+    if not result.buildable:
+        raise Failed()
 
 
 @cli.command()
@@ -156,15 +122,13 @@ def plan(ctx: click.Context, base: str, head: str, with_dependents: bool, as_jso
 @click.pass_context
 def graph(ctx: click.Context, refs: tuple[str, ...], fmt: str, with_dependents: bool):
     """Draw the DAG; with BASE HEAD, only the affected subgraph."""
-    workspace = _workspace(ctx)
     if len(refs) not in (0, 2):
         raise click.UsageError("give no refs (whole DAG) or BASE HEAD (affected subgraph)")
-    nodes = None
-    if refs:
-        nodes = workspace.plan_changes(*refs, with_dependents=with_dependents).names
-    sub = workspace.graph.graph if nodes is None else workspace.graph.graph.subgraph(nodes)
-    click.echo(draw(sub, fmt))
-    _warn_not_rendered(workspace)
+    workspace = _workspace(ctx)
+    base, head = refs or (None, None)
+    click.echo(draw(workspace.subgraph(base, head, with_dependents=with_dependents), fmt))
+    for name in sorted(workspace.graph.broken):
+        log.warning("%s", not_rendered(workspace.graph.broken[name]))
 
 
 # -- build ----------------------------------------------------------------------------------
@@ -199,61 +163,32 @@ def build() -> None:
     """Build recipes with rattler-build into the local channel."""
 
 
-def _run_build(
-    workspace: Workspace,
-    result: Plan,
-    jobs: int,
-    skip_existing: bool,
-    dry_run: bool,
-    no_rebuild: bool = False,
-) -> None:
-    _print_plan(result, as_json=False)
-    if _report_unsatisfied(result):
-        log.error(
-            "not building: %d requirement(s) cannot be satisfied, %d recipe problem(s)",
-            len(result.unsatisfied),
-            len(result.problems),
-        )
-        raise Failed()
-    if dry_run or not result.entries:
-        _finish(workspace)
-        return
-    total = len(result.entries)
-    done: list[TaskResult] = []
+class _Printer(BuildEvents):
+    """Prints a build as it goes: the plan, one line per finished recipe, a failure's log."""
 
-    def progress(item: TaskResult) -> None:
-        done.append(item)
+    def __init__(self) -> None:
+        self.total = 0
+        self.done = 0
+
+    def planned(self, plan: Plan) -> None:
+        self.total = len(plan.entries)
+        _print_plan(plan, as_json=False)
+
+    def finished(self, item: TaskResult) -> None:
+        self.done += 1
         timing = f" in {item.seconds:.0f}s" if item.seconds else ""
         suffix = f": {item.message}" if item.message and item.status != "built" else ""
-        log.info("[%d/%d] %s %s%s%s", len(done), total, item.status, item.name, timing, suffix)
+        log.info("[%d/%d] %s %s%s%s", self.done, self.total, item.status, item.name, timing, suffix)
         if item.status == FAILED and item.log and item.log.exists():
             log.info("---- last lines of %s ----\n%s\n----", item.log, log_tail(item.log))
 
-    options = options_for(result, jobs=jobs, skip_existing=skip_existing, no_rebuild=no_rebuild)
-    fetch_for_plan(workspace, result)
-    report: BuildReport = build_plan(
-        workspace.settings, workspace.graph, result.names, options, on_result=progress
-    )
-    click.echo(report.table())
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:  # GitHub Actions shows this file on the run's page
-        with open(summary, "a") as handle:
-            handle.write(f"### emci build\n\n```\n{report.table()}\n```\n")
-    _finish(workspace, not report.ok)
 
-
-def fetch_for_plan(workspace: Workspace, result: Plan) -> None:
-    """Fill the source mirror for planned recipes; a recipe whose source fails is an error."""
-    mirror = Mirror(workspace.settings.mirror)
-    problems = []
-    for name in result.names:
-        try:
-            fetch(workspace.graph.recipes[name], mirror)
-        except EmciError as exc:
-            problems.append(str(exc))
-    for problem in problems:
-        log.error("%s", problem)
-    if problems:
+def _build(ctx: click.Context, plan: PlanRequest, jobs: int, skip_existing: bool, dry_run: bool):
+    request = BuildRequest(plan, jobs=jobs, skip_existing=skip_existing, dry_run=dry_run)
+    report = run_build(_workspace(ctx), request, _Printer())
+    if report.results:
+        click.echo(report.table())
+    if not report.ok:
         raise Failed()
 
 
@@ -264,20 +199,8 @@ def fetch_for_plan(workspace: Workspace, result: Plan) -> None:
 @click.pass_context
 def build_changed(ctx, base, head, jobs, skip_existing, dry_run, with_dependents, no_rebuild):
     """Build what changed between BASE and HEAD (and what it needs)."""
-    workspace = _workspace(ctx)
-    result = workspace.plan_changes(base, head, with_dependents=with_dependents)
-    if no_rebuild:
-        conflicts = workspace.published_conflicts(base, head)
-        for item in conflicts:
-            log.error(
-                "%s: recipe changed without a build number bump: %s, and that package is "
-                "already published: it is not rebuilt or uploaded",
-                item.path,
-                item.detail,
-            )
-        if conflicts:
-            raise Failed()
-    _run_build(workspace, result, jobs, skip_existing, dry_run, no_rebuild)
+    plan = PlanRequest(base=base, head=head, with_dependents=with_dependents, no_rebuild=no_rebuild)
+    _build(ctx, plan, jobs, skip_existing, dry_run)
 
 
 @build.command("recipes")
@@ -286,9 +209,8 @@ def build_changed(ctx, base, head, jobs, skip_existing, dry_run, with_dependents
 @click.pass_context
 def build_recipes(ctx, names, jobs, skip_existing, dry_run, with_dependents, no_rebuild):
     """Build the named recipes (and in-tree dependencies not built yet)."""
-    workspace = _workspace(ctx)
-    result = workspace.plan_recipes(list(names), with_dependents=with_dependents)
-    _run_build(workspace, result, jobs, skip_existing, dry_run, no_rebuild)
+    plan = PlanRequest(names=tuple(names), with_dependents=with_dependents, no_rebuild=no_rebuild)
+    _build(ctx, plan, jobs, skip_existing, dry_run)
 
 
 @build.command("all")
@@ -296,9 +218,7 @@ def build_recipes(ctx, names, jobs, skip_existing, dry_run, with_dependents, no_
 @click.pass_context
 def build_all(ctx, jobs, skip_existing, dry_run, with_dependents, no_rebuild):
     """Build every recipe of the repository into output/ (the main job)."""
-    workspace = _workspace(ctx)
-    result = workspace.plan_recipes(sorted(workspace.graph.recipes), with_dependents=False)
-    _run_build(workspace, result, jobs, skip_existing, dry_run, no_rebuild)
+    _build(ctx, PlanRequest(everything=True, no_rebuild=no_rebuild), jobs, skip_existing, dry_run)
 
 
 # -- sources --------------------------------------------------------------------------------
@@ -314,22 +234,10 @@ def sources() -> None:
 @click.pass_context
 def sources_fetch(ctx: click.Context, names: tuple[str, ...]) -> None:
     """Fill the mirror for NAMES (default: every recipe)."""
-    workspace = _workspace(ctx)
-    mirror = Mirror(workspace.settings.mirror)
-    problems = False
-    for name in workspace.resolve(list(names)) if names else sorted(workspace.graph.recipes):
-        recipe = workspace.graph.recipes.get(name)
-        if recipe is None:
-            log.error("%s: the recipe does not render; nothing to fetch", name)
-            problems = True
-            continue
-        try:
-            for item in fetch(recipe, mirror):
-                log.info("%s: %s (%s)", item.recipe, item.file_name, item.how)
-        except EmciError as exc:
-            log.error("%s", exc)
-            problems = True
-    _finish(workspace, problems)
+    report = _workspace(ctx).fetch(list(names))
+    for item in report.results:
+        log.info("%s: %s (%s)", item.recipe, item.file_name, item.how)
+    report.check()
 
 
 # -- lint -----------------------------------------------------------------------------------
@@ -341,33 +249,16 @@ def sources_fetch(ctx: click.Context, names: tuple[str, ...]) -> None:
 @click.pass_context
 def lint(ctx: click.Context, refs: tuple[str, ...], lint_all: bool) -> None:
     """Lint the recipes changed between BASE and HEAD (or --all); every problem, then exit 1."""
-    from emci.changes import find_changes
-    from emci.git import Git
-    from emci.identity import find_unbumped
-    from emci.lint import lint_tree, unbumped_problems
-    from emci.recipes import Renderer
+    from emci.lint import lint_repository
 
-    settings = ctx.obj.settings()
     if lint_all == bool(refs) or (refs and len(refs) != 2):
         raise click.UsageError("give BASE HEAD, or --all")
-    renderer = Renderer(settings.variant_config)
-    names = None
-    bumps = []
-    if refs:
-        git = Git(settings.root)
-        tree = renderer.render_tree(settings.recipes_dir)
-        config = str(settings.variant_config.relative_to(settings.root))
-        changes = find_changes(git, refs[0], refs[1], tree.recipes, config)
-        names = set(changes.recipes)
-        compared = sorted((names | set(changes.config_marked)) & set(tree.recipes))
-        recipes = [tree.recipes[name] for name in compared]
-        bumps = find_unbumped(git, settings.root, refs[0], refs[1], recipes, config)
-    problems = sorted(lint_tree(settings.recipes_dir, renderer, names) + unbumped_problems(bumps))
-    for problem in problems:
+    base, head = refs or (None, None)
+    report = lint_repository(ctx.obj.settings(), base, head)
+    for problem in report.problems:
         log.error("%s", problem)
-    checked = "every recipe" if names is None else f"{len(names)} changed recipe(s)"
-    log.info("lint: %s, %d problem(s)", checked, len(problems))
-    if problems:
+    log.info("lint: %s, %d problem(s)", report.checked, len(report.problems))
+    if report.problems:
         raise Failed()
 
 
@@ -399,13 +290,11 @@ def upload(
     from emci import upload as uploading
 
     where = uploading.resolve_target(kind, target, channel_name)
-    uploading.check_upload_allowed(os.environ)
-    settings = ctx.obj.settings()
-    paths = list(files) or uploading.packages_of_last_build(settings.build / "last-build.json")
-    if not paths:
+    manifest = ctx.obj.settings().build / "last-build.json"
+    results = uploading.upload_files(where, list(files), manifest, os.environ)
+    if not results:
         log.info("nothing to upload: the last build produced no package")
-        return
-    for result in uploading.upload(where, paths, os.environ):
+    for result in results:
         log.info("%s %s/%s", result.status, result.subdir, result.filename)
 
 
@@ -458,41 +347,11 @@ def bot() -> None:
 @click.pass_context
 def bump_versions(ctx, names, dry_run, max_prs, repo, github_url, base, remote) -> None:
     """Open a pull request for each recipe with a newer stable upstream release."""
-    import github3
+    from emci.bot import BotOptions, report
+    from emci.bot import bump_versions as run
 
-    from emci.bot import report, run_bot, url_for_version
-    from emci.github import DryRunBackend, GitHub3Backend
-    from emci.versions import GitHubSource, PyPISource, URLProbeSource
-
-    settings = ctx.obj.settings()
-    token = os.environ.get("GITHUB_TOKEN", "")
-    if dry_run:
-        github = DryRunBackend(repo or "")
-        # versions still come from the GitHub API the options name (read only)
-        session = github3.GitHubEnterprise(github_url) if github_url else github3.GitHub()
-        if token:
-            session.login(token=token)
-    else:
-        if not repo or "/" not in repo:
-            raise click.UsageError("--repo OWNER/NAME (or $GITHUB_REPOSITORY) is needed")
-        owner, name = repo.split("/", 1)
-        github = GitHub3Backend(owner, name, token, github_url)
-        session = github.session
-    sources = {
-        "pypi": PyPISource(),
-        "github": GitHubSource(session),
-        "url": URLProbeSource(url_for_version(settings)),
-    }
-    outcomes = run_bot(
-        settings,
-        github,
-        sources,
-        names=names or None,
-        max_prs=max_prs,
-        base=base,
-        remote=remote,
-        push=not dry_run,
-    )
+    options = BotOptions(tuple(names), dry_run, max_prs, repo, github_url, base, remote)
+    outcomes = run(ctx.obj.settings(), options, os.environ)
     click.echo(report(outcomes))
     if any(o.status == "failed" for o in outcomes):
         raise Failed()
@@ -578,6 +437,13 @@ def exit_code_of(argv: list[str] | None = None) -> int:
         return 1
     except ExitCode as exc:
         return exc.code
+    except Problems as exc:
+        logs.setup()
+        for problem in exc.problems:
+            log.error("%s", problem)
+        if exc.summary:
+            log.error("%s", exc.summary)
+        return 1
     except EmciError as exc:
         logs.setup()
         log.error("%s", exc)

@@ -5,6 +5,16 @@ class EmciError(Exception):
     """Base class: `str(error)` is a complete one-line message for the user."""
 
 
+class Problems(EmciError):
+    """Several one-line problems found together: every one is printed, then `summary`
+    (validate everything, then fail once)."""
+
+    def __init__(self, problems: list[str], summary: str = "") -> None:
+        super().__init__("; ".join(problems) or summary)
+        self.problems = list(problems)
+        self.summary = summary
+
+
 class ConfigError(EmciError):
     """The repository settings or the variant config are wrong."""
 

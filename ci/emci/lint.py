@@ -12,9 +12,12 @@ from license_expression import get_spdx_licensing
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from emci.changes import find_changes
 from emci.errors import RecipeError
-from emci.identity import Unbumped
+from emci.git import Git
+from emci.identity import Unbumped, find_unbumped
 from emci.recipes import Recipe, Renderer, check_text, discover, recipe_id
+from emci.settings import Settings
 from emci.sources import file_name_problem
 
 
@@ -167,3 +170,30 @@ def unbumped_problems(items: Iterable[Unbumped]) -> list[Problem]:
         )
         for item in items
     ]
+
+
+@dataclass(frozen=True)
+class LintReport:
+    problems: list[Problem]
+    checked: str  # "every recipe" or "N changed recipe(s)"
+
+
+def lint_repository(
+    settings: Settings, base: str | None = None, head: str | None = None
+) -> LintReport:
+    """Lint every recipe, or with BASE HEAD the changed ones plus the build number rule."""
+    renderer = Renderer(settings.variant_config)
+    names = None
+    bumps: list[Unbumped] = []
+    if base is not None and head is not None:
+        git = Git(settings.root)
+        tree = renderer.render_tree(settings.recipes_dir)
+        config = str(settings.variant_config.relative_to(settings.root))
+        changes = find_changes(git, base, head, tree.recipes, config)
+        names = set(changes.recipes)
+        compared = sorted((names | set(changes.config_marked)) & set(tree.recipes))
+        recipes = [tree.recipes[name] for name in compared]
+        bumps = find_unbumped(git, settings.root, base, head, recipes, config)
+    problems = sorted(lint_tree(settings.recipes_dir, renderer, names) + unbumped_problems(bumps))
+    checked = "every recipe" if names is None else f"{len(names)} changed recipe(s)"
+    return LintReport(problems, checked)

@@ -9,7 +9,7 @@ import rattler
 
 from emci.changes import Changes
 from emci.channels import ChannelIndex
-from emci.errors import GraphError, RecipeError
+from emci.errors import GraphError, Problems, RecipeError
 from emci.graph import Need, Producer, RecipeGraph, Unsatisfied
 from emci.recipes import short_name
 
@@ -47,6 +47,19 @@ class Plan:
     @property
     def buildable(self) -> bool:
         return not self.unsatisfied and not self.problems
+
+    def errors(self) -> list[str]:
+        """Every reason this plan cannot be built, one line each."""
+        return [*self.problems, *map(str, self.unsatisfied)]
+
+    def check(self) -> None:
+        """Raise `Problems` listing every reason this plan cannot be built."""
+        if not self.buildable:
+            raise Problems(
+                self.errors(),
+                f"not building: {len(self.unsatisfied)} requirement(s) cannot be satisfied, "
+                f"{len(self.problems)} recipe problem(s)",
+            )
 
     def to_json(self) -> dict:
         return {

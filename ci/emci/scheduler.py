@@ -86,9 +86,11 @@ def run(
     *,
     jobs: int = 1,
     weights: Mapping[str, float] | None = None,
+    on_start: Callable[[str], None] | None = None,
     on_result: Callable[[TaskResult], None] | None = None,
 ) -> list[TaskResult]:
-    """Build every node of `graph` with up to `jobs` concurrent calls of `build`."""
+    """Build every node of `graph` with up to `jobs` concurrent calls of `build`.
+    `on_start` and `on_result` are called on the calling thread."""
     ready = ReadyQueue(graph, weights or {})
     results: list[TaskResult] = []
     finished: queue.Queue[TaskResult] = queue.Queue()
@@ -109,6 +111,8 @@ def run(
     while True:
         while running < max(1, jobs) and ready:
             node = ready.pop()
+            if on_start:
+                on_start(node)
             threading.Thread(target=worker, args=(node,), daemon=True).start()
             running += 1
         if running == 0:

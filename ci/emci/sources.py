@@ -30,14 +30,14 @@ import subprocess
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ruamel.yaml import YAML
 
-from emci.errors import SourceError
+from emci.errors import Problems, SourceError
 from emci.pypi import download_sdist
 from emci.recipes import Recipe, Source
 
@@ -176,6 +176,37 @@ class FetchResult:
     recipe: str
     file_name: str
     how: str  # "mirror" (already there), "url", "debian", "pypi"
+
+
+@dataclass
+class FetchReport:
+    """What `fetch_all` put in (or found in) the mirror, and every recipe it could not."""
+
+    results: list[FetchResult]
+    problems: list[str]
+
+    def check(self) -> None:
+        if self.problems:
+            raise Problems(self.problems, f"{len(self.problems)} recipe(s) cannot be fetched")
+
+
+def fetch_all(
+    recipes: Mapping[str, Recipe], ids: Iterable[str], mirror: Mirror, not_rendered=None
+) -> FetchReport:
+    """Fetch the sources of every recipe in `ids`; a failure does not stop the others.
+    `not_rendered` (id -> why) explains ids that are not among `recipes`."""
+    report = FetchReport([], [])
+    for recipe_id in ids:
+        recipe = recipes.get(recipe_id)
+        if recipe is None:
+            why = (not_rendered or {}).get(recipe_id, f"{recipe_id}: no such recipe")
+            report.problems.append(f"{why}; its sources cannot be fetched")
+            continue
+        try:
+            report.results += fetch(recipe, mirror)
+        except SourceError as exc:
+            report.problems.append(str(exc))
+    return report
 
 
 def fetch(recipe: Recipe, mirror: Mirror) -> list[FetchResult]:

@@ -180,6 +180,16 @@ def resolve_target(kind: str | None, to: str | None, channel: str | None) -> Upl
     return UploadTarget(kind, to, channel)
 
 
+def upload_files(
+    target: UploadTarget, files: Sequence[Path], manifest: Path, environ: Mapping[str, str]
+) -> list[UploadResult]:
+    """`emci upload`: the guard, then FILES or, when none are given, the packages the last
+    build put in its manifest (none: nothing is uploaded and the list is empty)."""
+    check_upload_allowed(environ)
+    paths = list(files) or packages_of_last_build(manifest)
+    return upload(target, paths, environ) if paths else []
+
+
 def upload(
     target: UploadTarget, files: Sequence[Path], environ: Mapping[str, str]
 ) -> list[UploadResult]:
