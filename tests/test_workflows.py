@@ -7,10 +7,12 @@ this machine cannot reach.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from conftest import REPO_ROOT, npm_install
 
@@ -46,3 +48,48 @@ def test_workflows_use_the_documented_commands_and_least_privilege():
         assert "permissions:" in content, name
     readme = (REPO_ROOT / "README.md").read_text()
     assert "emci build changed origin/main HEAD" in readme
+
+
+def readme_command(heading: str) -> str:
+    """The first shell block after the README paragraph starting with `heading`."""
+    text = (REPO_ROOT / "README.md").read_text()
+    after = text[text.index(heading) :]
+    return re.search(r"```sh\n(.*?)\n```", after, re.S).group(1).strip()
+
+
+def parsed(name: str) -> dict:
+    return YAML(typ="safe").load((REPO_ROOT / ".github" / "workflows" / name).read_text())
+
+
+def steps_run(workflow: dict) -> list[str]:
+    return [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def test_the_projects_own_tests_run_on_changes_to_code_tests_setup_and_workflows():
+    command = readme_command("Tests (")
+    assert command == "bash scripts/bootstrap.sh --test && .venv/bin/python -m pytest"
+    workflow = parsed("tests.yml")
+    watched = {"ci/**", "tests/**", "pyproject.toml", "scripts/**", ".github/workflows/**"}
+    for event in ("pull_request", "push"):
+        assert watched <= set(workflow["on"][event]["paths"]), event
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    assert any(run.strip() == command for run in steps_run(workflow))
+    assert command in (REPO_ROOT / ".ci" / "run").read_text()  # .ci/run is the same command
+    assert "${{ secrets." not in str(workflow)
+
+
+def test_workflows_run_on_debian_12_with_emci_from_the_venv():
+    for path in WORKFLOWS:
+        workflow = parsed(path.name)
+        for name, job in workflow["jobs"].items():
+            runs = [step.get("run", "") for step in job["steps"]]
+            if not any("emci" in run or "bootstrap" in run for run in runs):
+                continue  # e.g. automerge: only `gh`
+            assert job.get("container") == "debian:12", f"{path.name}: {name}"
+            assert not any("setup-python" in step.get("uses", "") for step in job["steps"])
+            assert not any("setup-node" in step.get("uses", "") for step in job["steps"])
+            for run in runs:
+                for line in run.splitlines():
+                    # emci always from the venv bootstrap made (Debian's python3 has no pip)
+                    assert not re.search(r"(^|\s)emci\s", line), f"{path.name}: {line}"
+                    assert "pip install" not in line, f"{path.name}: {line}"

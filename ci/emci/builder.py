@@ -147,6 +147,9 @@ class RecipeBuilder:
         shutil.rmtree(cache, ignore_errors=True)
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "RATTLER_CACHE_DIR": str(cache)}
         env.setdefault("NODE_PATH", "/usr/share/nodejs")
+        tools = self.settings.build / "cross-python-tools"  # scripts/bootstrap.sh fills it
+        if tools.is_dir():
+            env.setdefault("CROSS_PYTHON_PATH", str(tools))
         start = scheduler.now()
         with log_path.open("w") as handle:
             done = subprocess.run(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from emci import logs
+from emci import __version__, logs
 from emci.builder import BuildEvents, BuildRequest, log_tail, run_build
 from emci.drawing import draw
 from emci.errors import EmciError, Problems, one_line
@@ -55,6 +55,7 @@ def _workspace(ctx: click.Context) -> Workspace:
     help="Local channel directory (default: output/).",
 )
 @click.option("-v", "--verbose", is_flag=True)
+@click.version_option(__version__, prog_name="emci")
 @click.pass_context
 def cli(ctx: click.Context, root: Path | None, output: Path | None, verbose: bool) -> None:
     """CI orchestrator for the emscripten-wasm32 recipes of this repository."""
