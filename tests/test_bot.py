@@ -308,3 +308,48 @@ def test_tags_that_name_no_version_are_an_error_not_up_to_date(setup):
         assert done.returncode == 1
         assert "up/libfoo: none of its 0 releases and 2 tags names a version" in done.stdout
         assert "up-to-date" not in done.stdout.splitlines()[0]
+
+
+def checkout_state(repo: Repo) -> dict[str, str]:
+    """Everything of the user's checkout the bot could change but objects: refs, HEAD,
+    worktrees, local config, index and working tree, FETCH_HEAD."""
+    fetch_head = repo.root / ".git" / "FETCH_HEAD"
+    return {
+        "refs": repo.git("for-each-ref", "--format=%(refname) %(objectname)"),
+        "head": repo.git("symbolic-ref", "HEAD") + repo.git("rev-parse", "HEAD"),
+        "worktrees": repo.git("worktree", "list", "--porcelain"),
+        "config": repo.git("config", "--local", "--list"),
+        "index": repo.git("ls-files", "--stage"),
+        "status": repo.git("status", "--porcelain", "--ignored"),
+        "stash": repo.git("stash", "list"),
+        "fetch_head": fetch_head.read_text() if fetch_head.exists() else "",
+        "git_dir": " ".join(sorted(p.name for p in (repo.root / ".git").iterdir())),
+    }
+
+
+def test_the_users_checkout_is_left_as_it_was(setup):
+    repo, folder, url, shas, remote = setup
+    repo.git("fetch", "-q", "origin")  # as a fresh clone would have it
+    before = checkout_state(repo)
+    with FakeGitHub("org", "recipes") as fake:
+        done = bot(repo, fake)
+        assert done.returncode == 0, done.stdout + done.stderr
+        release(folder, "1.1.0")
+        done = bot(repo, fake)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert [p["head"] for p in fake.pulls.values()] == [
+            "bump/libfoo-1.0.1",
+            "bump/libfoo-1.1.0",
+        ]
+    after = checkout_state(repo)
+    assert after == before
+    assert "bump/" not in repo.git("branch", "--list", "--all")
+    # the pushed branches are on the remote, one commit on top of main each
+    for branch in ("bump/libfoo-1.0.1", "bump/libfoo-1.1.0"):
+        parent = subprocess.run(
+            ["git", "--git-dir", str(remote), "rev-parse", f"{branch}^"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert parent == repo.git("rev-parse", "main")

@@ -2,20 +2,21 @@
 
 For each recipe with a templated source URL and a sha256: find the newest stable release
 (versions.py), download the new source and hash it, edit the recipe round-trip (version,
-sha256, build number 0), commit on `bump/<name>-<version>` in a temporary worktree (the
-user's checkout and git configuration are never touched), push, and open a pull request.
-An open bump for the same version is left alone; an open bump for an older version is
-closed once the newer one is open.
+sha256, build number 0), commit it on top of the remote's base branch with git's plumbing
+(nothing is checked out; the user's refs, index, worktrees and config stay as they were),
+push it as `bump/<name>-<version>`, and open a pull request. The bot knows its own pull
+requests by a marker line naming the recipe and a head branch in our repository: an open
+bump for the same version is left alone; an older one is closed once the newer one is open.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
 import tempfile
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -27,7 +28,7 @@ from emci.errors import EmciError, RecipeError
 from emci.git import Git
 from emci.github import GitHub, PullRequest
 from emci.pypi import download_sdist
-from emci.recipe_edit import bump_file, bump_text
+from emci.recipe_edit import bump_text
 from emci.recipes import Renderer, check_text, discover, one_line, recipe_id
 from emci.settings import Settings
 from emci.versions import (
@@ -296,30 +297,46 @@ def _commit_bump(
     base: str,
     remote: str,
 ) -> None:
-    """Edit, commit and push in a temporary worktree; the user's checkout is untouched."""
-    start = f"{remote}/{base}"
-    git.run("fetch", "--quiet", remote, base)
-    worktree = Path(tempfile.mkdtemp(prefix="emci-bump-"))
-    shutil.rmtree(worktree)
-    git.run("worktree", "add", "--quiet", "-B", branch, str(worktree), start)
+    """Commit the bump on top of REMOTE/BASE with git's plumbing and push it to BRANCH.
+
+    Nothing is checked out: no worktree, no local branch, no remote-tracking ref, no
+    FETCH_HEAD; the user's index and config are untouched. The fetched commit is held by a
+    scratch ref under refs/emci-bot/ that is deleted again; only the fetched and written
+    objects stay in the object store (until `git gc`)."""
+    # By URL, not by remote name: git then updates no remote-tracking ref of the user's.
+    fetch_url = git.run("remote", "get-url", remote).strip()
+    push_url = git.run("remote", "get-url", "--push", remote).strip()
+    scratch = f"refs/emci-bot/{uuid.uuid4().hex}"
+    git.run(
+        "fetch", "--quiet", "--no-write-fetch-head", "--no-tags", fetch_url,
+        f"+refs/heads/{base}:{scratch}",
+    )  # fmt: skip
     try:
-        relative = target.path.resolve().relative_to(settings.root.resolve())
-        bump_file(worktree / relative, version, sha256)
-        tree = Git(worktree)
-        tree.run("add", str(relative))
-        tree.run(
-            "-c",
-            f"user.name={BOT_NAME}",
-            "-c",
-            f"user.email={BOT_EMAIL}",
-            "commit",
-            "--quiet",
-            "-m",
-            f"{target.name}: {target.version} -> {version}",
-        )
-        tree.run("push", "--quiet", "--force", remote, f"{branch}:{branch}")
+        start = git.run("rev-parse", "--verify", f"{scratch}^{{commit}}").strip()
+        relative = target.path.resolve().relative_to(settings.root.resolve()).as_posix()
+        listed = git.run("ls-tree", start, "--", relative).split("\t")[0].split()
+        if len(listed) != 3 or listed[1] != "blob":
+            raise EmciError(f"{relative} is not a file on {remote}/{base}")
+        mode = listed[0]
+        old = git.run_bytes("cat-file", "blob", f"{start}:{relative}").decode()
+        text = bump_text(old, str(target.path), version, sha256)
+        blob = git.run("hash-object", "-w", "--stdin", input=text.encode()).strip()
+        with tempfile.TemporaryDirectory(prefix="emci-bump-") as tmp:
+            index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}  # never the user's index
+            git.run("read-tree", start, env=index)
+            git.run("update-index", "--cacheinfo", f"{mode},{blob},{relative}", env=index)
+            tree = git.run("write-tree", env=index).strip()
+        identity = {
+            "GIT_AUTHOR_NAME": BOT_NAME,
+            "GIT_AUTHOR_EMAIL": BOT_EMAIL,
+            "GIT_COMMITTER_NAME": BOT_NAME,
+            "GIT_COMMITTER_EMAIL": BOT_EMAIL,
+        }
+        message = f"{target.name}: {target.version} -> {version}"
+        commit = git.run("commit-tree", tree, "-p", start, "-m", message, env=identity).strip()
+        git.run("push", "--quiet", "--force", push_url, f"{commit}:refs/heads/{branch}")
     finally:
-        git.run("worktree", "remove", "--force", str(worktree))
+        git.run("update-ref", "-d", scratch)
 
 
 def report(outcomes: list[BumpOutcome]) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from emci.errors import GitError
@@ -12,16 +14,27 @@ from emci.errors import GitError
 @dataclass(frozen=True)
 class Git:
     repo: Path
+    # git's whole environment (None: this process's); per-call `env` entries go on top
+    env: Mapping[str, str] | None = field(default=None, compare=False, hash=False, repr=False)
 
-    def run(self, *args: str) -> str:
+    def run(
+        self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
+    ) -> str:
         """Git's output as text. File names and contents are bytes to git: bytes that are
         not UTF-8 are kept as surrogate escapes (as `os.fsdecode` does), never an error."""
-        return self.run_bytes(*args).decode("utf-8", "surrogateescape")
+        return self.run_bytes(*args, input=input, env=env).decode("utf-8", "surrogateescape")
 
-    def run_bytes(self, *args: str) -> bytes:
+    def run_bytes(
+        self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
+    ) -> bytes:
         command = ["git", "-C", str(self.repo), *args]
+        environment = None
+        if self.env is not None or env:
+            environment = {**(os.environ if self.env is None else self.env), **(env or {})}
         try:
-            done = subprocess.run(command, capture_output=True, check=False)
+            done = subprocess.run(
+                command, capture_output=True, check=False, input=input, env=environment
+            )
         except OSError as exc:
             raise GitError(f"cannot run git: {exc}") from exc
         if done.returncode != 0:
