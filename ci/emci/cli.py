@@ -19,6 +19,7 @@ from emci.drawing import draw
 from emci.errors import EmciError, Problems, one_line
 from emci.exiting import leave
 from emci.plan import Plan, not_rendered
+from emci.progress import BuildProgress, StatusDisplay
 from emci.scheduler import FAILED, TaskResult
 from emci.settings import Settings
 from emci.workspace import PlanRequest, Workspace
@@ -165,28 +166,40 @@ def build() -> None:
 
 
 class _Printer(BuildEvents):
-    """Prints a build as it goes: the plan, one line per finished recipe, a failure's log."""
+    """Prints a build as it goes: the plan, one line per finished recipe, a failure's log
+    tail, and (through `display`) which recipes are running."""
 
-    def __init__(self) -> None:
-        self.total = 0
-        self.done = 0
+    def __init__(self, progress: BuildProgress, display: StatusDisplay) -> None:
+        self.progress = progress
+        self.display = display
 
     def planned(self, plan: Plan) -> None:
-        self.total = len(plan.entries)
-        _print_plan(plan, as_json=False)
+        self.progress.total = len(plan.entries)
+        with self.display.paused():
+            _print_plan(plan, as_json=False)
+
+    def started(self, recipe: str, log_path: Path) -> None:
+        self.progress.started(recipe, log_path)
 
     def finished(self, item: TaskResult) -> None:
-        self.done += 1
+        self.progress.finished(item.name)
         timing = f" in {item.seconds:.0f}s" if item.seconds else ""
         suffix = f": {item.message}" if item.message and item.status != "built" else ""
-        log.info("[%d/%d] %s %s%s%s", self.done, self.total, item.status, item.name, timing, suffix)
-        if item.status == FAILED and item.log and item.log.exists():
-            log.info("---- last lines of %s ----\n%s\n----", item.log, log_tail(item.log))
+        done, total = self.progress.done, self.progress.total
+        with self.display.paused():
+            log.info("[%d/%d] %s %s%s%s", done, total, item.status, item.name, timing, suffix)
+            if item.status == FAILED and item.log and item.log.exists():
+                log.info("---- last lines of %s ----\n%s\n----", item.log, log_tail(item.log))
 
 
 def _build(ctx: click.Context, plan: PlanRequest, jobs: int, skip_existing: bool, dry_run: bool):
     request = BuildRequest(plan, jobs=jobs, skip_existing=skip_existing, dry_run=dry_run)
-    report = run_build(_workspace(ctx), request, _Printer())
+    workspace = _workspace(ctx)
+    progress = BuildProgress()
+    # a live line on a terminal; a heartbeat line every minute in CI logs and pipes
+    live = sys.stdout.isatty() and not os.environ.get("CI")
+    with StatusDisplay(progress, sys.stdout, live=live) as display:
+        report = run_build(workspace, request, _Printer(progress, display))
     if report.results:
         click.echo(report.table())
     if not report.ok:
