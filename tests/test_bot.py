@@ -4,8 +4,10 @@ from a local directory (URL probing)."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -66,8 +68,13 @@ def setup(repo: Repo, upstream, tmp_path: Path):
     return repo, folder, url, shas, remote
 
 
-def bot(repo: Repo, fake: FakeGitHub, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, **GIT_ENV, "GITHUB_TOKEN": "test-token"}
+TOKEN = "ghp_emciTestToken0123456789"
+
+
+def bot(
+    repo: Repo, fake: FakeGitHub, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, **GIT_ENV, "GITHUB_TOKEN": TOKEN, **(env or {})}
     return subprocess.run(
         [
             sys.executable,
@@ -353,3 +360,150 @@ def test_the_users_checkout_is_left_as_it_was(setup):
             check=True,
         ).stdout
         assert parent == repo.git("rev-parse", "main")
+
+
+# -- the token stays with the GitHub API and the push ----------------------------------------
+
+RECORDER = """\
+# Loaded by every Python process of the test (PYTHONPATH): records each subprocess it
+# starts, and whether the bot's token was in that subprocess's environment or arguments.
+import json
+import os
+import subprocess
+
+_log = os.environ.get("EMCI_TEST_SPAWN_LOG")
+_token = os.environ.get("GITHUB_TOKEN", "")
+_init = subprocess.Popen.__init__
+
+
+def _recording(self, args, *rest, **options):
+    env = options.get("env")
+    seen = os.environ if env is None else env
+    text = " ".join(map(str, args)) if isinstance(args, (list, tuple)) else str(args)
+    leaked = [k for k, v in seen.items() if _token in str(v)]
+    if _token in text:
+        leaked.append("(arguments)")
+    with open(_log, "a") as handle:
+        handle.write(json.dumps({"argv": text, "leaked": leaked}) + "\\n")
+    _init(self, args, *rest, **options)
+
+
+if _log and _token:
+    subprocess.Popen.__init__ = _recording
+"""
+
+
+def test_the_token_reaches_no_subprocess_and_no_git_config(setup, tmp_path: Path, monkeypatch):
+    from pypi_index import serve
+
+    repo, folder, url, shas, remote = setup
+    index, server = serve(tmp_path / "index", tmp_path / "backend-ran")
+    old = index.add("emci-probe-tok", "1.0")
+    index.add("emci-probe-tok", "1.1")
+    repo.recipe(
+        "probe",
+        f"""\
+context:
+  version: "1.0"
+package:
+  name: emci-probe-tok
+  version: ${{{{ version }}}}
+source:
+  url: pypi://emci-probe-tok/emci_probe_tok-${{{{ version }}}}.tar.gz
+  sha256: {old.sha256}
+build:
+  script: [echo hi]
+extra:
+  sources:
+    pypi: emci-probe-tok==${{{{ version }}}}
+""",
+    )
+    repo.commit("probe 1.0")
+    repo.git("push", "-q", "origin", "main")
+    recorder = tmp_path / "recorder"
+    recorder.mkdir()
+    (recorder / "sitecustomize.py").write_text(RECORDER)
+    log = tmp_path / "spawned.jsonl"
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(recorder), os.environ.get("PYTHONPATH", "")]),
+        "EMCI_TEST_SPAWN_LOG": str(log),
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_INDEX_URL": index.simple,
+        "EMCI_BOT_TOKEN": TOKEN,  # as the workflow names it: a secret under another name
+    }
+    try:
+        with FakeGitHub("org", "recipes") as fake:
+            done = bot(repo, fake, env=env)
+            assert done.returncode == 0, done.stdout + done.stderr
+            heads = sorted(p["head"] for p in fake.pulls.values())
+            assert heads == ["bump/libfoo-1.0.1", "bump/probe-1.1"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    spawned = [json.loads(line) for line in log.read_text().splitlines()]
+    commands = " | ".join(s["argv"] for s in spawned)
+    for expected in ("pip index versions emci-probe-tok", " fetch ", " push ", " commit-tree "):
+        assert expected in commands, commands
+    assert [s for s in spawned if s["leaked"]] == []
+    assert TOKEN not in (repo.root / ".git" / "config").read_text()
+    assert TOKEN not in repo.git("config", "--list", "--show-origin")
+
+
+def test_a_token_kept_in_the_checkouts_git_config_stops_the_bot(setup):
+    from emci.credentials import basic_header
+
+    repo, folder, url, shas, remote = setup
+    # what actions/checkout leaves behind unless persist-credentials is false
+    repo.git("config", "--local", "http.https://github.com/.extraheader", basic_header(TOKEN))
+    with FakeGitHub("org", "recipes") as fake:
+        done = bot(repo, fake)
+        assert done.returncode == 1
+        assert ".git/config holds the bot's token: remove it" in done.stderr
+        assert TOKEN not in done.stdout + done.stderr
+        assert fake.pulls == {}
+    branches = subprocess.run(
+        ["git", "--git-dir", str(remote), "branch"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "bump/" not in branches
+
+
+def test_the_push_header_is_git_configuration_for_that_host_only(repo: Repo):
+    from emci.credentials import push_environment, without_secrets
+
+    url = "https://github.example/org/recipes.git"
+    extra = push_environment(url, TOKEN, {"GIT_CONFIG_COUNT": "1"})
+    assert extra["GIT_CONFIG_COUNT"] == "2" and "GIT_CONFIG_KEY_1" in extra
+    env = {
+        **os.environ,
+        **GIT_ENV,
+        "GIT_CONFIG_KEY_0": "core.x",
+        "GIT_CONFIG_VALUE_0": "y",
+        **extra,
+    }
+
+    def header_for(address: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(repo.root), "config", "--get-urlmatch", "http.extraheader", address],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        ).stdout.strip()
+
+    scheme, pair = header_for(url).split(" ", 2)[1:]
+    assert scheme == "basic"
+    assert base64.b64decode(pair).decode() == f"x-access-token:{TOKEN}"
+    assert header_for("https://elsewhere.example/org/recipes.git") == ""
+    assert push_environment("/srv/git/recipes.git", TOKEN, {}) == {}
+    assert push_environment("git@github.example:org/recipes.git", TOKEN, {}) == {}
+    kept = without_secrets(
+        {
+            "GITHUB_TOKEN": "a",
+            "EMCI_BOT_TOKEN": "b",
+            "QUETZ_API_KEY": "c",
+            "PATH": "/bin",
+            "SSH_AUTH_SOCK": "/s",
+            "PIP_INDEX_URL": "u",
+        }
+    )
+    assert kept == {"PATH": "/bin", "SSH_AUTH_SOCK": "/s", "PIP_INDEX_URL": "u"}

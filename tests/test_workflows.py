@@ -93,3 +93,13 @@ def test_workflows_run_on_debian_12_with_emci_from_the_venv():
                     # emci always from the venv bootstrap made (Debian's python3 has no pip)
                     assert not re.search(r"(^|\s)emci\s", line), f"{path.name}: {line}"
                     assert "pip install" not in line, f"{path.name}: {line}"
+
+
+def test_the_bots_checkout_keeps_no_credential():
+    job = parsed("bot.yml")["jobs"]["bump"]
+    (checkout,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout")]
+    assert checkout["with"]["persist-credentials"] is False
+    assert "token" not in checkout["with"]
+    secrets = [s for s in job["steps"] if "secrets." in str(s)]
+    assert [s.get("name") for s in secrets] == ["Bump"]  # the emci process alone
+    assert secrets[0]["env"]["GITHUB_TOKEN"] == "${{ secrets.EMCI_BOT_TOKEN }}"

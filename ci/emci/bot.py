@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import tempfile
 import urllib.parse
 import urllib.request
@@ -24,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from emci.credentials import push_environment, token_forms, without_secrets
 from emci.errors import EmciError, RecipeError
 from emci.git import Git
 from emci.github import GitHub, PullRequest
@@ -204,6 +206,7 @@ def bump_versions(
         base=options.base,
         remote=options.remote,
         push=not options.dry_run,
+        token=token,
     )
 
 
@@ -217,8 +220,12 @@ def run_bot(
     base: str = "main",
     remote: str = "origin",
     push: bool = True,
+    token: str = "",
 ) -> list[BumpOutcome]:
-    git = Git(settings.root)
+    # git never sees the token, but for the push that needs it
+    git = Git(settings.root, env=without_secrets(os.environ))
+    if token:
+        _refuse_a_stored_token(git, token)
     outcomes: list[BumpOutcome] = []
     open_pulls = github.open_pulls()
     opened = 0
@@ -255,7 +262,7 @@ def run_bot(
             new_url = url_for_version(settings)(target, latest)
             sha256 = fetch_sha256(target, latest, new_url)
             if push:
-                _commit_bump(git, settings, target, latest, sha256, branch, base, remote)
+                _commit_bump(git, settings, target, latest, sha256, branch, base, remote, token)
             pull = github.create_pull(
                 title=f"{target.name} {latest}",
                 body=_body(target, latest),
@@ -296,6 +303,7 @@ def _commit_bump(
     branch: str,
     base: str,
     remote: str,
+    token: str = "",
 ) -> None:
     """Commit the bump on top of REMOTE/BASE with git's plumbing and push it to BRANCH.
 
@@ -334,9 +342,22 @@ def _commit_bump(
         }
         message = f"{target.name}: {target.version} -> {version}"
         commit = git.run("commit-tree", tree, "-p", start, "-m", message, env=identity).strip()
-        git.run("push", "--quiet", "--force", push_url, f"{commit}:refs/heads/{branch}")
+        auth = push_environment(push_url, token, os.environ if git.env is None else git.env)
+        git.run("push", "--quiet", "--force", push_url, f"{commit}:refs/heads/{branch}", env=auth)
     finally:
         git.run("update-ref", "-d", scratch)
+
+
+def _refuse_a_stored_token(git: Git, token: str) -> None:
+    """The bot works with a checkout whose git configuration holds no credential: a token
+    stored there (actions/checkout's persist-credentials, a URL with a password) is readable
+    by every process that runs in the checkout, build scripts included."""
+    config = git.run("config", "--local", "--list")
+    if any(form in config for form in token_forms(token)):
+        raise EmciError(
+            f"{git.repo}/.git/config holds the bot's token: remove it (actions/checkout: "
+            f"persist-credentials: false); the bot passes it to `git push` only"
+        )
 
 
 def report(outcomes: list[BumpOutcome]) -> str:

@@ -12,6 +12,7 @@ Pre-releases are never proposed; `extra.bot.max_version` caps the version (exclu
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from typing import Any, Protocol
 
 from packaging.version import InvalidVersion, Version
 
+from emci.credentials import without_secrets
 from emci.errors import EmciError
 
 
@@ -123,6 +125,7 @@ class PyPISource:
             capture_output=True,
             text=True,
             check=False,
+            env=without_secrets(os.environ),  # pip needs no token of the bot's
         )
         for line in done.stdout.splitlines():
             if line.startswith("Available versions:"):
