@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from emci.recipes import Recipe, short_aliases
 from emci.scheduler import BUILT, EXISTED, FAILED, TaskResult
 from emci.settings import Settings
 from emci.sources import Mirror, stage_recipe
+from emci.substitutes import Substitute
 from emci.workspace import PlanRequest, Workspace
 
 log = logging.getLogger(__name__)
@@ -113,20 +114,34 @@ class BuildReport:
 
 
 class RecipeBuilder:
-    """Builds one recipe: stage it, run the worker, publish its packages into output/."""
+    """Builds one recipe: stage it, run the worker, publish its packages into output/.
 
-    def __init__(self, settings: Settings, recipes: dict[str, Recipe], options: BuildOptions):
+    `substitutes` maps a recipe name to the source substitutes `sources.fetch` chose for it:
+    the build uses them, says so at the top of its log and records them in the channel's
+    metadata (the package itself records them in `info/about.json`, see stage_recipe)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        recipes: dict[str, Recipe],
+        options: BuildOptions,
+        substitutes: Mapping[str, Sequence[Substitute]] | None = None,
+    ):
         self.settings = settings
         self.recipes = recipes
         self.options = options
-        self.mirror = Mirror(settings.mirror)
+        self.mirror = Mirror.from_settings(settings)
+        self.substitutes = dict(substitutes or {})
 
     def __call__(self, name: str) -> TaskResult:
         recipe = self.recipes[name]
         log_path = log_path_for(self.settings, name)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         stage = self.settings.build / "stage" / name
-        staged_yaml = stage_recipe(recipe, self.mirror, self.settings.build / "recipes")
+        substitutes = tuple(self.substitutes.get(name, ()))
+        staged_yaml = stage_recipe(
+            recipe, self.mirror, self.settings.build / "recipes", substitutes
+        )
         command = [
             sys.executable,
             "-m",
@@ -152,6 +167,9 @@ class RecipeBuilder:
             env.setdefault("CROSS_PYTHON_PATH", str(tools))
         start = scheduler.now()
         with log_path.open("w") as handle:
+            for substitute in substitutes:
+                handle.write(announce_substitute(substitute) + "\n")
+            handle.flush()
             done = subprocess.run(
                 command,
                 stdout=handle,
@@ -169,6 +187,8 @@ class RecipeBuilder:
             "build_seconds": round(seconds, 1),
             "tests": "passed",
         }
+        if substitutes:
+            metadata["source_substitutes"] = [s.record() for s in substitutes]
         published = publish(stage, self.settings.output, metadata, short_aliases(self.recipes))
         shutil.rmtree(stage, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
@@ -186,7 +206,8 @@ def run_build(
     plan.check()
     if request.dry_run or not plan.entries:
         return BuildReport(plan=plan)
-    workspace.fetch_ids(plan.names).check()
+    fetched = workspace.fetch_ids(plan.names)
+    fetched.check()
     options = options_for(
         plan,
         jobs=request.jobs,
@@ -201,6 +222,7 @@ def run_build(
         options,
         on_start=lambda name: events.started(name, log_path_for(settings, name)),
         on_result=events.finished,
+        substitutes=fetched.substitutes(),
     )
     report.plan = plan
     write_step_summary(report, os.environ)
@@ -229,13 +251,14 @@ def build_plan(
     build: Callable[[str], TaskResult] | None = None,
     on_start: Callable[[str], None] | None = None,
     on_result: Callable[[TaskResult], None] | None = None,
+    substitutes: Mapping[str, Sequence[Substitute]] | None = None,
 ) -> BuildReport:
     subgraph = graph.graph.subgraph(names).copy()
     if build is None:
         ensure_channel(settings.output)
     aliases = short_aliases(graph.recipes)
     weights = scheduler.load_times(settings.times_file, aliases)
-    builder = build or RecipeBuilder(settings, graph.recipes, options)
+    builder = build or RecipeBuilder(settings, graph.recipes, options, substitutes)
     task = skipping_existing(settings, graph.recipes, options, builder)
     results = scheduler.run(
         subgraph,
@@ -295,6 +318,16 @@ def write_manifest(settings: Settings, results: list[TaskResult]) -> None:
     path = settings.build / "last-build.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1))
+
+
+def announce_substitute(substitute: Substitute) -> str:
+    """The build log's line for a source built from a substitute."""
+    missing = ", ".join(substitute.missing_paths) or "nothing listed"
+    return (
+        f"== SOURCE SUBSTITUTE: {substitute.upstream_url} (sha256 {substitute.upstream_sha256}) "
+        f"cannot be had; building from {substitute.path} (sha256 {substitute.sha256}), "
+        f"made from {substitute.made_from}, without: {missing}"
+    )
 
 
 def last_line(path: Path) -> str:

@@ -61,6 +61,10 @@ class UploadError(EmciError):
     """A package cannot be published: a bad package file, a refused or failed upload."""
 
 
+class SourceUnavailable(SourceError):
+    """No mirror, URL or provider delivers a source (a substitute may stand in for it)."""
+
+
 class BuildError(EmciError):
     pass
 

@@ -1,8 +1,10 @@
 """Repository settings: where recipes, the channel, build files and the mirror live.
 
 Read from `[tool.emci]` in the repository's pyproject.toml when a command runs (never at
-import). Environment overrides: EMCI_SOURCE_MIRROR (mirror directory) and
-EMCI_CHANNEL_PROFILE (which list of outside channels to use).
+import). Environment overrides: EMCI_SOURCE_MIRROR (mirror directory),
+EMCI_READONLY_MIRRORS (read-only mirror directories, separated by `:`, replacing
+`readonly_mirrors`) and EMCI_CHANNEL_PROFILE (which list of outside channels to use).
+Relative paths are relative to the repository root.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Settings:
     mirror: Path
     variant_config: Path
     channels: tuple[str, ...] = field(default_factory=tuple)
+    readonly_mirrors: tuple[Path, ...] = field(default_factory=tuple)
 
     @property
     def recipes_dir(self) -> Path:
@@ -71,7 +74,29 @@ class Settings:
             mirror=(root / mirror).resolve(),
             variant_config=root / table.get("variant_config", "conda_build_config.yaml"),
             channels=tuple(profiles[profile]),
+            readonly_mirrors=_readonly_mirrors(root, table),
         )
+
+
+def _readonly_mirrors(root: Path, table: dict) -> tuple[Path, ...]:
+    """EMCI_READONLY_MIRRORS (`:`-separated) when set, else `readonly_mirrors` (a list);
+    each must be an existing directory."""
+    variable = os.environ.get("EMCI_READONLY_MIRRORS")
+    if variable:
+        where = "EMCI_READONLY_MIRRORS"
+        entries = [item for item in variable.split(os.pathsep) if item]
+    else:
+        where = f"{root / 'pyproject.toml'}: [tool.emci] readonly_mirrors"
+        entries = table.get("readonly_mirrors", [])
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise ConfigError(f"{where}: expected a list of directory paths")
+    folders = []
+    for entry in entries:
+        folder = (root / entry).resolve()
+        if not folder.is_dir():
+            raise ConfigError(f"{where}: {entry} is not a directory")
+        folders.append(folder)
+    return tuple(folders)
 
 
 def find_root(start: Path) -> Path:

@@ -18,6 +18,13 @@ provider declared in the recipe's `extra.sources`:
 A PyPI sdist's URL is written `pypi://<project>/<file>` (no registry host in the repository);
 only the `pypi` provider can fetch it. A file is kept only when its sha256 matches the
 recipe's.
+
+Read-only mirrors (settings: EMCI_READONLY_MIRRORS or `[tool.emci] readonly_mirrors`) have
+the same layout and are searched after the writable one; nothing is ever written to them.
+When a file is in no mirror and neither its URLs nor its providers deliver it, a substitute
+listed in a mirror's `substitutes/INDEX.tsv` may stand in for it (see substitutes.py): the
+fetch result says so, and staging then points the source at the substitute and records the
+substitution in the staged recipe's `extra`.
 """
 
 from __future__ import annotations
@@ -32,14 +39,17 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ruamel.yaml import YAML
 
-from emci.errors import Problems, SourceError
+from emci.errors import Problems, SourceError, SourceUnavailable
 from emci.pypi import download_sdist
 from emci.recipes import Recipe, Source
+from emci.settings import Settings
+from emci.substitutes import EXTRA_KEY, Substitute, load_substitutes
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +58,18 @@ URL_TIMEOUT = 20
 
 @dataclass(frozen=True)
 class Mirror:
+    """The writable mirror `root`, then read-only mirrors searched in order after it."""
+
     root: Path
+    readonly: tuple[Path, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Mirror:
+        return cls(settings.mirror, settings.readonly_mirrors)
+
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        return (self.root, *self.readonly)
 
     def path_for(self, sha256: str, file_name: str) -> Path:
         if not is_sha256(sha256):
@@ -58,12 +79,21 @@ class Mirror:
     def lookup(self, sha256: str | None) -> Path | None:
         if not sha256 or not is_sha256(sha256):
             return None
-        folder = self.root / sha256.lower()
-        if folder.is_dir():
-            for candidate in sorted(folder.iterdir()):
-                if candidate.is_file() and not candidate.name.startswith("."):
-                    return candidate
+        for root in self.roots:
+            folder = root / sha256.lower()
+            if folder.is_dir():
+                for candidate in sorted(folder.iterdir()):
+                    if candidate.is_file() and not candidate.name.startswith("."):
+                        return candidate
         return None
+
+    def is_readonly(self, path: Path) -> bool:
+        return any(path.is_relative_to(root) for root in self.readonly)
+
+    @cached_property
+    def substitutes(self) -> dict[str, Substitute]:
+        """Substitutes listed by the mirrors, keyed by the upstream sha256 they stand in for."""
+        return load_substitutes(self.roots)
 
     def add(self, recipe: str, source: Source, downloaded: Path) -> Path:
         """Move a downloaded file into the mirror after checking its sha256."""
@@ -129,8 +159,15 @@ def file_name_of(source: Source, where: str) -> str:
 # -- staging ---------------------------------------------------------------------------------
 
 
-def stage_recipe(recipe: Recipe, mirror: Mirror, stage_root: Path) -> Path:
-    """A copy of the recipe folder whose URL sources try the mirror first; returns its yaml."""
+def stage_recipe(
+    recipe: Recipe, mirror: Mirror, stage_root: Path, substitutes: Iterable[Substitute] = ()
+) -> Path:
+    """A copy of the recipe folder whose URL sources try the mirror first; returns its yaml.
+
+    `substitutes` are the substitutions `fetch` decided for this recipe: a source in no
+    mirror whose sha256 one of them stands in for is pointed at the substitute file alone
+    (with the substitute's sha256), and the substitution is listed under the staged recipe's
+    `extra.emci-source-substitutes`, which the package keeps in `info/about.json`."""
     target = stage_root / recipe.id
     if target.exists():
         shutil.rmtree(target)
@@ -139,14 +176,18 @@ def stage_recipe(recipe: Recipe, mirror: Mirror, stage_root: Path) -> Path:
     yaml = YAML()
     yaml.preserve_quotes = True
     data = yaml.load(staged.read_text())
-    if _point_sources_at_mirror(data, mirror):
+    by_upstream = {s.upstream_sha256: s for s in substitutes}
+    if _point_sources_at_mirror(data, mirror, by_upstream):
         with staged.open("w") as handle:
             yaml.dump(data, handle)
     return staged
 
 
-def _point_sources_at_mirror(data: Any, mirror: Mirror) -> bool:
+def _point_sources_at_mirror(
+    data: Any, mirror: Mirror, substitutes: Mapping[str, Substitute]
+) -> bool:
     changed = False
+    used: list[dict[str, Any]] = []
     containers = []
     if isinstance(data, Mapping):
         containers.append(data.get("source"))
@@ -158,13 +199,26 @@ def _point_sources_at_mirror(data: Any, mirror: Mirror) -> bool:
         for entry in entries:
             if not isinstance(entry, Mapping) or "url" not in entry:
                 continue
-            local = mirror.lookup(str(entry.get("sha256", "")))
+            sha256 = str(entry.get("sha256", "")).lower()
+            local = mirror.lookup(sha256)
             if local is None:
+                substitute = substitutes.get(sha256)
+                if substitute is None:
+                    continue
+                entry["url"] = [substitute.path.resolve().as_uri()]
+                entry["sha256"] = substitute.sha256
+                used.append(substitute.record())
+                changed = True
                 continue
             urls = entry["url"] if isinstance(entry["url"], list) else [entry["url"]]
             # The mirror keeps the URL's file name, so the archive type is still known.
             entry["url"] = [local.resolve().as_uri(), *urls]
             changed = True
+    if used:
+        extra = data.get("extra")
+        if not isinstance(extra, Mapping):
+            data["extra"] = extra = {}
+        extra[EXTRA_KEY] = used
     return changed
 
 
@@ -175,7 +229,10 @@ def _point_sources_at_mirror(data: Any, mirror: Mirror) -> bool:
 class FetchResult:
     recipe: str
     file_name: str
-    how: str  # "mirror" (already there), "url", "debian", "pypi"
+    # "mirror" (already there), "read-only mirror", "url", a provider ("debian", "pypi"),
+    # or "substitute" (the upstream file cannot be had; `substitute` stands in for it)
+    how: str
+    substitute: Substitute | None = None
 
 
 @dataclass
@@ -188,6 +245,14 @@ class FetchReport:
     def check(self) -> None:
         if self.problems:
             raise Problems(self.problems, f"{len(self.problems)} recipe(s) cannot be fetched")
+
+    def substitutes(self) -> dict[str, list[Substitute]]:
+        """The substitutes chosen for sources that cannot be had, by recipe id."""
+        chosen: dict[str, list[Substitute]] = {}
+        for result in self.results:
+            if result.substitute is not None:
+                chosen.setdefault(result.recipe, []).append(result.substitute)
+        return chosen
 
 
 def fetch_all(
@@ -210,7 +275,7 @@ def fetch_all(
 
 
 def fetch(recipe: Recipe, mirror: Mirror) -> list[FetchResult]:
-    """Make sure every URL source of `recipe` is in the mirror."""
+    """Make sure every URL source of `recipe` is in a mirror, or else has a substitute."""
     where = str(recipe.path)
     for source in recipe.sources:  # every source checked before anything is written
         if not source.sha256:
@@ -220,11 +285,46 @@ def fetch(recipe: Recipe, mirror: Mirror) -> list[FetchResult]:
         file_name_of(source, where)
     results = []
     for source in recipe.sources:
-        if mirror.lookup(source.sha256):
-            results.append(FetchResult(recipe.id, file_name_of(source, where), "mirror"))
+        found = mirror.lookup(source.sha256)
+        if found:
+            how = "read-only mirror" if mirror.is_readonly(found) else "mirror"
+            results.append(FetchResult(recipe.id, file_name_of(source, where), how))
             continue
-        results.append(_fetch_one(recipe, source, mirror))
+        try:
+            results.append(_fetch_one(recipe, source, mirror))
+        except SourceUnavailable as exc:
+            substitute = mirror.substitutes.get(source.sha256.lower())
+            if substitute is None:
+                raise
+            check_substitute(substitute)
+            log.warning(
+                "%s: using a substitute for %s (sha256 %s): %s, made from %s, without %s; "
+                "the upstream file cannot be had: %s",
+                recipe.id,
+                file_name_of(source, where),
+                source.sha256,
+                substitute.path,
+                substitute.made_from,
+                ", ".join(substitute.missing_paths) or "nothing listed",
+                exc,
+            )
+            results.append(
+                FetchResult(recipe.id, file_name_of(source, where), "substitute", substitute)
+            )
     return results
+
+
+def check_substitute(substitute: Substitute) -> Path:
+    """The substitute file, after checking it exists and has the sha256 its folder names."""
+    if not substitute.path.is_file():
+        raise SourceError(f"{substitute.index}: substitute {substitute.path} does not exist")
+    actual = sha256_of(substitute.path)
+    if actual != substitute.sha256:
+        raise SourceError(
+            f"{substitute.index}: substitute {substitute.path}: expected sha256 "
+            f"{substitute.sha256} (its folder name), got {actual}"
+        )
+    return substitute.path
 
 
 def _fetch_one(recipe: Recipe, source: Source, mirror: Mirror) -> FetchResult:
@@ -269,7 +369,7 @@ def _fetch_one(recipe: Recipe, source: Source, mirror: Mirror) -> FetchResult:
             mirror.add(str(recipe.path), source, match)
             return FetchResult(recipe.id, file_name, kind)
     detail = "; ".join(errors) if errors else "no URL and no provider in extra.sources"
-    raise SourceError(f"{recipe.path}: cannot fetch {file_name}: {detail}")
+    raise SourceUnavailable(f"{recipe.path}: cannot fetch {file_name}: {detail}")
 
 
 def _matching(candidates: list[Path], sha256: str) -> Path | None:

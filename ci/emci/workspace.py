@@ -141,7 +141,7 @@ class Workspace:
 
     def fetch_ids(self, ids: list[str]) -> FetchReport:
         broken = {n: not_rendered(error) for n, error in self.graph.broken.items()}
-        return fetch_all(self.graph.recipes, ids, Mirror(self.settings.mirror), broken)
+        return fetch_all(self.graph.recipes, ids, Mirror.from_settings(self.settings), broken)
 
     def resolve(self, names: list[str]) -> list[str]:
         """Recipe ids for the names given on a command line (ids or short folder names)."""
