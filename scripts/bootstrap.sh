@@ -6,7 +6,7 @@
 #     machine (make, cmake, pkg-config, autotools, patch, tcl);
 #   - .venv/ (git-ignored), made by the machine's python3 (/usr/bin/python3, or $PYTHON):
 #     emci and its Python dependencies. Run `.venv/bin/emci ...`, or `source .venv/bin/activate`.
-#   - build/cross-python-tools/: the Python build tools cross-python gives the machine's
+#   - .venv/cross-python-tools/: the Python build tools cross-python gives the machine's
 #     python3.11 when it compiles extension modules (pip, setuptools, wheel, Cython, hatchling,
 #     flit-core, setuptools-scm), installed with pip --target; emci points builds at it;
 #   - with --test, what the tests add: Debian's chromium (the channel page is checked in a
@@ -59,7 +59,7 @@ pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
 if [ "$emci_only" = no ]; then
     # Build tools for cross-python (see recipes/recipes/cross-python_*): the machine's
     # python3.11 runs them, so they are installed for it as plain files, not into a venv.
-    tools=build/cross-python-tools
+    tools=.venv/cross-python-tools
     if [ ! -f "$tools/.complete" ]; then
         rm -rf "$tools"
         "${pip[@]}" install --target "$tools" pip 'setuptools>=78.1.1' wheel 'cython>=3.0' \

@@ -160,8 +160,12 @@ def test_bumped_build_number_plans_and_builds_exactly_zlib(built: Path):
             if p["name"] == "zlib"
         ]
         assert sorted(b[-1] for b in names) == ["0", "1"]
+        # a pull request builds what it changed whatever exists; main never rebuilds it
         again = emci(built, "build", "changed", "main", "HEAD", "--skip-existing")
-        assert "[1/1] existed zlib" in again.stdout
+        assert "[1/1] built recipes_emscripten/zlib" in again.stdout
+        main = emci(built, "build", "changed", "main", "HEAD", "--no-rebuild")
+        assert main.returncode == 0
+        assert "[1/1] existed recipes_emscripten/zlib" in main.stdout
     finally:
         git(built, "checkout", "-q", "main")
 

@@ -23,6 +23,7 @@ from emci.scheduler import BUILT, EXISTED, FAILED, TaskResult
 from emci.settings import Settings
 from emci.sources import Mirror, stage_recipe
 from emci.substitutes import Substitute
+from emci.worker import TEST_RESULTS
 from emci.workspace import PlanRequest, Workspace
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,8 @@ class RecipeBuilder:
         shutil.rmtree(cache, ignore_errors=True)
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "RATTLER_CACHE_DIR": str(cache)}
         env.setdefault("NODE_PATH", "/usr/share/nodejs")
-        tools = self.settings.build / "cross-python-tools"  # scripts/bootstrap.sh fills it
+        # scripts/bootstrap.sh puts them beside emci, in its virtual environment
+        tools = Path(sys.prefix) / "cross-python-tools"
         if tools.is_dir():
             env.setdefault("CROSS_PYTHON_PATH", str(tools))
         start = scheduler.now()
@@ -181,15 +183,16 @@ class RecipeBuilder:
         seconds = scheduler.now() - start
         if done.returncode != 0:
             return TaskResult(name, FAILED, seconds, log_path, message=last_line(log_path))
-        metadata = {
-            "recipe": name,
-            "built_at": now(),
-            "build_seconds": round(seconds, 1),
-            "tests": "passed",
-        }
+        metadata = {"recipe": name, "built_at": now(), "build_seconds": round(seconds, 1)}
         if substitutes:
             metadata["source_substitutes"] = [s.record() for s in substitutes]
-        published = publish(stage, self.settings.output, metadata, short_aliases(self.recipes))
+        published = publish(
+            stage,
+            self.settings.output,
+            metadata,
+            short_aliases(self.recipes),
+            per_file=test_results(stage),
+        )
         shutil.rmtree(stage, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
         return TaskResult(name, BUILT, seconds, log_path, packages=tuple(map(str, published)))
@@ -235,6 +238,17 @@ def write_step_summary(report: BuildReport, environ: Mapping[str, str]) -> None:
     if summary:
         with open(summary, "a") as handle:
             handle.write(f"### emci build\n\n```\n{report.table()}\n```\n")
+
+
+def test_results(stage: Path) -> dict[str, dict[str, str]]:
+    """Per package file, {"tests": "passed" | "none"} as the worker recorded it; a package
+    the worker did not record is "unknown", never "passed"."""
+    try:
+        recorded = json.loads((stage / TEST_RESULTS).read_text())
+    except (OSError, ValueError):
+        recorded = {}
+    packages = (f"{p.parent.name}/{p.name}" for p in stage.glob("*/*.conda"))
+    return {key: {"tests": str(recorded.get(key, "unknown"))} for key in packages}
 
 
 def log_path_for(settings: Settings, recipe: str) -> Path:

@@ -119,6 +119,7 @@ td:nth-child(4), td:nth-child(5), td:nth-child(7), td:nth-child(8) {{ white-spac
 .t.passed {{ background: #dff5e3; color: #16632a; }}
 .t.failed {{ background: #fde2e1; color: #9b1c17; }}
 .t.unknown {{ background: #eceff3; color: #5b6475; }}
+.t.none {{ background: #fff4d6; color: #7a5300; }}
 @media (max-width: 700px) {{
   thead {{ display: none; }}
   table, tbody, tr, td {{ display: block; width: 100%; }}

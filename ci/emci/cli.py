@@ -270,9 +270,13 @@ def lint(ctx: click.Context, refs: tuple[str, ...], lint_all: bool) -> None:
     base, head = refs or (None, None)
     report = lint_repository(ctx.obj.settings(), base, head)
     for problem in report.problems:
-        log.error("%s", problem)
-    log.info("lint: %s, %d problem(s)", report.checked, len(report.problems))
-    if report.problems:
+        if problem.warning:
+            log.warning("%s", problem)
+        else:
+            log.error("%s", problem)
+    warnings = len(report.problems) - len(report.errors)
+    log.info("lint: %s, %d problem(s), %d warning(s)", report.checked, len(report.errors), warnings)
+    if report.errors:
         raise Failed()
 
 

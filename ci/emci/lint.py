@@ -26,6 +26,7 @@ class Problem:
     path: str
     field: str
     message: str
+    warning: bool = False  # reported, but lint still passes
 
     def __str__(self) -> str:
         return f"{self.path}: {self.field}: {self.message}"
@@ -118,6 +119,20 @@ def _check_file_names(recipe: Recipe) -> list[Problem]:
     return problems
 
 
+def _untested_outputs(recipe: Recipe) -> list[Problem]:
+    """A warning per output without tests (published with tests "none", never "passed")."""
+    names = sorted({o.name for o in recipe.outputs if not o.has_tests})
+    return [
+        Problem(
+            str(recipe.path),
+            "tests",
+            f'output {name} has no tests: it is published with tests "none"',
+            warning=True,
+        )
+        for name in names
+    ]
+
+
 def lint_tree(
     recipes_dir: Path, renderer: Renderer, names: Iterable[str] | None = None
 ) -> list[Problem]:
@@ -135,6 +150,8 @@ def lint_tree(
             rendered[name] = renderer.render(folder, path, name)
             if selected:
                 problems += _check_file_names(rendered[name])
+            if selected and not any(p.field == "tests" for p in raw):
+                problems += _untested_outputs(rendered[name])
         except RecipeError as exc:
             # rattler-build also rejects a bad license: the raw check already said so
             explained = any(p.field == "about.license" for p in raw) and "license" in exc.reason
@@ -174,8 +191,12 @@ def unbumped_problems(items: Iterable[Unbumped]) -> list[Problem]:
 
 @dataclass(frozen=True)
 class LintReport:
-    problems: list[Problem]
+    problems: list[Problem]  # errors and warnings
     checked: str  # "every recipe" or "N changed recipe(s)"
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [problem for problem in self.problems if not problem.warning]
 
 
 def lint_repository(

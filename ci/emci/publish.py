@@ -49,9 +49,11 @@ def publish(
     channel: Path,
     metadata: Mapping[str, Any] | None = None,
     aliases: Mapping[str, str] | None = None,
+    per_file: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Path]:
     """Copy the stage's packages into `channel/<subdir>/` atomically, then re-index.
-    Returns the channel's files for every staged package. `aliases` (short recipe name ->
+    Returns the channel's files for every staged package. `per_file` ("subdir/file" ->
+    values) adds to `metadata` for single packages. `aliases` (short recipe name ->
     id) migrates older metadata entries that name their recipe by its folder name."""
     staged = sorted(stage.glob("*/*.conda"))
     for package in staged:  # names come from each package's metadata, checked first
@@ -83,7 +85,10 @@ def publish(
         index_channel(channel, force=replaced)
         update_metadata(
             channel,
-            {f"{p.parent.name}/{p.name}": dict(metadata or {}) for p in added},
+            {
+                key: {**(metadata or {}), **(per_file or {}).get(key, {})}
+                for key in (f"{p.parent.name}/{p.name}" for p in added)
+            },
             aliases,
         )
     return added

@@ -88,6 +88,7 @@ class Output:
     # what is built: per rendered field but tests, about and extra, a sha256 (identity.py)
     fingerprint: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     test_files: tuple[str, ...] = field(default=(), compare=False)  # tests' files.recipe
+    has_tests: bool = field(default=True, compare=False)
     build_number: int = 0
 
     @property
@@ -492,6 +493,7 @@ def _output_from(data: Mapping[str, Any], variant: Mapping[str, Any], target: st
         ),
         fingerprint=build_fingerprint(data),
         test_files=tuple(dict.fromkeys(test_files)),
+        has_tests=bool(data.get("tests")),
         build_number=_build_number(build.get("number")),
     )
 
