@@ -225,6 +225,43 @@ def run_without_python(repo: Repo, tmp: Path) -> Run:
     return Run(["run", str(tmp / "prefix"), "--", "-c", "pass"])
 
 
+def shard_of_a_missing_plan(repo: Repo, tmp: Path) -> Run:
+    return Run(["build", "shard", str(tmp / "plan.json"), "1-1"])
+
+
+def shard_of_a_plan_without_shards(repo: Repo, tmp: Path) -> Run:
+    (tmp / "plan.json").write_text('{"generations": []}')
+    return Run(["build", "shard", str(tmp / "plan.json"), "1-1"])
+
+
+def shard_of_a_broken_plan(repo: Repo, tmp: Path) -> Run:
+    (tmp / "plan.json").write_bytes(b"\xff{")
+    return Run(["build", "shard", str(tmp / "plan.json"), "1-1"])
+
+
+def unknown_shard(repo: Repo, tmp: Path) -> Run:
+    stages = '[[{"id": "1-1", "recipes": ["recipes_emscripten/zlib"]}]]'
+    (tmp / "plan.json").write_text('{"shards": {"stages": ' + stages + "}}")
+    return Run(["build", "shard", str(tmp / "plan.json"), "7-1"])
+
+
+def shard_recipe_not_in_the_tree(repo: Repo, tmp: Path) -> Run:
+    topic(repo)
+    stages = '[[{"id": "1-1", "recipes": ["recipes_emscripten/gone"]}]]'
+    (tmp / "plan.json").write_text('{"shards": {"stages": ' + stages + "}}")
+    return Run(["build", "shard", str(tmp / "plan.json"), "1-1"])
+
+
+def merge_from_a_file(repo: Repo, tmp: Path) -> Run:
+    (tmp / "afile").write_text("not a channel")
+    return Run(["channel", "merge", str(tmp / "merged"), str(tmp / "afile")])
+
+
+def merge_into_a_file(repo: Repo, tmp: Path) -> Run:
+    (tmp / "afile").write_text("not a channel")
+    return Run(["channel", "merge", str(tmp / "afile")])
+
+
 CASES = [
     Case("binary-files-in-diff", binary_files_in_diff, 0, ("recipes_emscripten/zlib  (changed)",)),
     Case("non-utf8-recipe", non_utf8_recipe, 1, ("latin/recipe.yaml", "not UTF-8 text")),
@@ -260,6 +297,13 @@ CASES = [
     Case("broken-variant-config", broken_variant_config, 1, ("conda_build_config.yaml",)),
     Case("bad-spec-for-env", bad_spec_for_env, 1, ("zlib >>=1",)),
     Case("run-without-python", run_without_python, 1, ("prefix", "no wasm python")),
+    Case("shard-missing-plan", shard_of_a_missing_plan, 1, ("plan.json", "cannot read")),
+    Case("shard-plan-without-shards", shard_of_a_plan_without_shards, 1, ("plan.json", "shards")),
+    Case("shard-broken-plan", shard_of_a_broken_plan, 1, ("plan.json", "not a JSON plan")),
+    Case("unknown-shard", unknown_shard, 1, ("plan.json", "no shard '7-1'", "1-1")),
+    Case("shard-recipe-not-in-tree", shard_recipe_not_in_the_tree, 1, ("1-1", "gone")),
+    Case("merge-from-a-file", merge_from_a_file, 2, ("SOURCES", "afile", "is a file")),
+    Case("merge-into-a-file", merge_into_a_file, 2, ("TARGET", "afile", "is a file")),
 ]
 
 
@@ -294,7 +338,7 @@ def test_a_bug_is_one_line_and_exit_70_and_the_traceback_only_with_verbose(
     from emci import cli
     from emci.workspace import Workspace
 
-    def broken(settings):
+    def broken(settings, **options):
         raise RuntimeError("a bug\nover two lines")
 
     monkeypatch.setattr(Workspace, "load", broken)

@@ -197,6 +197,85 @@ def test_metadata_with_short_recipe_names_reads_and_migrates_on_the_next_write(
     assert metadata[f"noarch/{packages[0].name}"]["recipe"] == "recipes_emscripten/dummies"
 
 
+def published(tmp_path: Path, name: str, files: list[Path], seconds: float) -> Path:
+    """A build channel as `emci build` leaves it: packages published with build metadata."""
+    from emci.publish import publish
+
+    stage = tmp_path / f"{name}-stage" / "noarch"
+    stage.mkdir(parents=True)
+    for file in files:
+        shutil.copy(file, stage)
+    channel = tmp_path / name
+    publish(stage.parent, channel, {"recipe": f"recipes/{name}", "build_seconds": seconds})
+    return channel
+
+
+def test_channel_merge_hands_packages_and_build_metadata_on(packages: list[Path], tmp_path):
+    from emci.channel_meta import read_metadata
+
+    first = published(tmp_path, "first", packages[:3], 10)
+    second = published(tmp_path, "second", packages[2:5], 20)  # packages[2] in both
+    target = tmp_path / "merged"
+    done = subprocess.run(
+        [sys.executable, "-m", "emci", "channel", "merge", str(target), str(first), str(second)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(repodata(target)) == sorted(p.name for p in packages[:5])
+    metadata = read_metadata(target)
+    assert metadata[f"noarch/{packages[0].name}"] == {
+        "recipe": "recipes/first",
+        "build_seconds": 10,
+    }  # what the build recorded, and no upload time: nothing was uploaded
+    assert metadata[f"noarch/{packages[4].name}"]["build_seconds"] == 20
+    # merging again changes nothing; no sources gives an empty, valid channel
+    before = (target / "noarch" / "repodata.json").read_bytes()
+    from emci.upload import merge_channels
+
+    assert {r.status for r in merge_channels([first, second], target)} == {"unchanged"}
+    assert (target / "noarch" / "repodata.json").read_bytes() == before
+    assert merge_channels([], tmp_path / "empty") == []
+    assert json.loads((tmp_path / "empty" / "noarch" / "repodata.json").read_text())
+
+
+def rezip(package: Path) -> None:
+    """The same .conda (a zip) written again with a comment: a valid package, other bytes."""
+    import zipfile
+
+    copy = package.with_name(package.name + ".orig")
+    package.rename(copy)
+    with zipfile.ZipFile(copy) as source, zipfile.ZipFile(package, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item))
+        target.comment = b"rebuilt"
+    copy.unlink()
+
+
+def test_channel_merge_refuses_one_file_name_with_two_contents(packages: list[Path], tmp_path):
+    from emci.upload import merge_channels
+
+    first = published(tmp_path, "first", packages[:1], 10)
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(packages[0], other / "x.conda")
+    # the same package rebuilt (other bytes) under its name, in another stage's channel
+    rebuilt = published(tmp_path, "rebuilt", packages[:1], 10)
+    rezip(rebuilt / "noarch" / packages[0].name)  # other bytes; name and metadata the same
+    with pytest.raises(UploadError, match="different content"):
+        merge_channels([first, rebuilt], tmp_path / "merged")
+    assert not (tmp_path / "merged" / "noarch" / packages[0].name).exists()
+    done = subprocess.run(
+        [sys.executable, "-m", "emci", "channel", "merge", str(tmp_path / "m"), str(other / "x")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "not a channel directory" in done.stderr
+
+
 def upload_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
     return subprocess.run(
         [sys.executable, "-m", "emci", "upload", *args],

@@ -62,7 +62,9 @@ def parsed(name: str) -> dict:
 
 
 def steps_run(workflow: dict) -> list[str]:
-    return [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
+    return [
+        step.get("run", "") for job in workflow["jobs"].values() for step in job.get("steps", [])
+    ]
 
 
 def test_the_projects_own_tests_run_on_changes_to_code_tests_setup_and_workflows():
@@ -82,9 +84,9 @@ def test_workflows_run_on_debian_12_with_emci_from_the_venv():
     for path in WORKFLOWS:
         workflow = parsed(path.name)
         for name, job in workflow["jobs"].items():
-            runs = [step.get("run", "") for step in job["steps"]]
+            runs = [step.get("run", "") for step in job.get("steps", [])]
             if not any("emci" in run or "bootstrap" in run for run in runs):
-                continue  # e.g. automerge: only `gh`
+                continue  # e.g. automerge: only `gh`; a stage calling build-stage.yml
             assert job.get("container") == "debian:12", f"{path.name}: {name}"
             assert not any("setup-python" in step.get("uses", "") for step in job["steps"])
             assert not any("setup-node" in step.get("uses", "") for step in job["steps"])
@@ -103,3 +105,34 @@ def test_the_bots_checkout_keeps_no_credential():
     secrets = [s for s in job["steps"] if "secrets." in str(s)]
     assert [s.get("name") for s in secrets] == ["Bump"]  # the emci process alone
     assert secrets[0]["env"]["GITHUB_TOKEN"] == "${{ secrets.EMCI_BOT_TOKEN }}"
+
+
+def test_sharded_stages_match_the_plan_command_and_the_stage_workflow():
+    """build-pr.yml declares as many stage jobs as its plan command's --stages, each after
+    the one before, calling build-stage.yml with the inputs it declares."""
+    pr = parsed("build-pr.yml")
+    stage_workflow = parsed("build-stage.yml")
+    (command,) = [s["run"] for s in pr["jobs"]["plan"]["steps"] if s.get("id") == "plan"]
+    assert command.startswith(".venv/bin/emci plan origin/main HEAD --shards ")
+    assert command.endswith("--json > plan.json")
+    stages = int(re.search(r"--stages (\d+)", command).group(1))
+    jobs = sorted(
+        (int(name.split("-")[1]), job)
+        for name, job in pr["jobs"].items()
+        if name.startswith("stage-")
+    )
+    assert [number for number, _job in jobs] == list(range(1, stages + 1))
+    inputs = stage_workflow["on"]["workflow_call"]["inputs"]
+    for number, job in jobs:
+        assert job["uses"] == "./.github/workflows/build-stage.yml"
+        assert set(job["with"]) == set(inputs)
+        assert job["with"]["stage"] == number
+        assert f"stages)[{number - 1}]" in job["with"]["shards"]
+        assert f"count) >= {number}" in job["if"]
+        needs = job["needs"] if isinstance(job["needs"], list) else [job["needs"]]
+        assert needs == (["plan"] if number == 1 else ["plan", f"stage-{number - 1}"])
+    expected = {"plan", *(f"stage-{n}" for n in range(1, stages + 1))}
+    assert set(pr["jobs"]["collect"]["needs"]) == expected
+    text = (REPO_ROOT / ".github" / "workflows" / "build-stage.yml").read_text()
+    assert "${{ secrets." not in text and "emci upload" not in text
+    assert ".venv/bin/emci build shard plan.json" in text

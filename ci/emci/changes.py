@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from emci.git import Git
-from emci.recipes import Recipe, variant_values
 from emci.settings import RECIPE_FOLDERS
+
+if TYPE_CHECKING:
+    from emci.recipes import Recipe
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ def find_changes(
     git: Git,
     base: str,
     head: str,
-    recipes: dict[str, Recipe],
+    recipes: Mapping[str, Recipe],
     variant_config: str = "conda_build_config.yaml",
 ) -> Changes:
     merge_base = git.merge_base(base, head)
@@ -79,6 +83,8 @@ def changed_config_keys(git: Git, base: str, head: str, variant_config: str) -> 
     Both versions are read by rattler-build itself, for each target platform, so selectors
     are evaluated exactly as the builds will see them.
     """
+    from emci.recipes import variant_values
+
     changed: set[str] = set()
     with tempfile.TemporaryDirectory() as tmp:
         versions = []

@@ -1,5 +1,6 @@
 """The `emci` command. It parses options, calls library functions, prints, and is the only
-place where errors become exit codes."""
+place where errors become exit codes. Commands import what they use when they run, so a
+command (or `--help`) pays only for its own libraries."""
 
 from __future__ import annotations
 
@@ -10,19 +11,23 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from emci import __version__, logs
-from emci.builder import BuildEvents, BuildRequest, log_tail, run_build
-from emci.drawing import draw
 from emci.errors import EmciError, Problems, one_line
 from emci.exiting import leave
 from emci.plan import Plan, not_rendered
-from emci.progress import BuildProgress, StatusDisplay
-from emci.scheduler import FAILED, TaskResult
 from emci.settings import Settings
+from emci.shards import MAX_STAGES
 from emci.workspace import PlanRequest, Workspace
+
+if TYPE_CHECKING:
+    from emci.builder import BuildEvents
+    from emci.progress import BuildProgress, StatusDisplay
+    from emci.scheduler import TaskResult
+    from emci.shards import Shards
 
 log = logging.getLogger("emci")
 
@@ -31,6 +36,7 @@ log = logging.getLogger("emci")
 class GlobalOptions:
     root: Path | None
     output: Path | None
+    cache: bool = True
 
     def settings(self) -> Settings:
         return Settings.load(self.root, output=self.output)
@@ -41,7 +47,7 @@ class Failed(Exception):
 
 
 def _workspace(ctx: click.Context) -> Workspace:
-    return Workspace.load(ctx.obj.settings())
+    return Workspace.load(ctx.obj.settings(), cache=ctx.obj.cache)
 
 
 @click.group()
@@ -55,13 +61,20 @@ def _workspace(ctx: click.Context) -> Workspace:
     type=click.Path(path_type=Path, file_okay=False),
     help="Local channel directory (default: output/).",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Render every recipe; neither read nor write the render cache (build/render-cache/).",
+)
 @click.option("-v", "--verbose", is_flag=True)
 @click.version_option(__version__, prog_name="emci")
 @click.pass_context
-def cli(ctx: click.Context, root: Path | None, output: Path | None, verbose: bool) -> None:
+def cli(
+    ctx: click.Context, root: Path | None, output: Path | None, no_cache: bool, verbose: bool
+) -> None:
     """CI orchestrator for the emscripten-wasm32 recipes of this repository."""
     logs.setup(verbose)
-    ctx.obj = GlobalOptions(root, output)
+    ctx.obj = GlobalOptions(root, output, cache=not no_cache)
 
 
 @cli.command()
@@ -100,17 +113,77 @@ def _print_plan(plan: Plan, as_json: bool) -> None:
         log.warning("%s (this plan does not need it)", message)
 
 
+def _print_shards(plan: Plan, shards: Shards, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({**plan.to_json(), "shards": shards.to_json()}, indent=1))
+        for message in plan.not_rendered:
+            log.warning("%s (this plan does not need it)", message)
+    else:
+        _print_plan(plan, as_json)
+        state = "sharded" if shards.sharded else "not sharded (below --shard-above)"
+        click.echo(f"shards ({state}; about {shards.seconds / 60:.0f} min of builds):")
+        for stage in shards.stages:
+            for shard in stage:
+                click.echo(
+                    f"  stage {shard.stage} shard {shard.id} (~{shard.seconds / 60:.0f} min): "
+                    + ", ".join(shard.recipes)
+                )
+    outputs = os.environ.get("GITHUB_OUTPUT")
+    if outputs:  # a workflow step's outputs: whether to shard, the shard ids per stage
+        with open(outputs, "a") as handle:
+            for key, value in shards.github_outputs().items():
+                handle.write(f"{key}={value}\n")
+
+
 @cli.command()
 @click.argument("base")
 @click.argument("head")
 @click.option("--with-dependents", is_flag=True)
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--shards",
+    "max_shards",
+    type=click.IntRange(min=1),
+    help="Split the plan into CI jobs: per topological generation at most N shards, "
+    "balanced by recorded build times.",
+)
+@click.option(
+    "--stages",
+    "max_stages",
+    type=click.IntRange(min=1),
+    default=MAX_STAGES,
+    show_default=True,
+    help="With --shards: the workflow's number of stages; later generations go into the last.",
+)
+@click.option(
+    "--shard-above",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    help="With --shards: shard only a plan whose estimated build time (seconds, one recipe "
+    "after another) is above this.",
+)
 @click.pass_context
-def plan(ctx: click.Context, base: str, head: str, with_dependents: bool, as_json: bool):
+def plan(
+    ctx: click.Context,
+    base: str,
+    head: str,
+    with_dependents: bool,
+    as_json: bool,
+    max_shards: int | None,
+    max_stages: int,
+    shard_above: float,
+):
     """Print the build order for the changes between BASE and HEAD, and why."""
     request = PlanRequest(base=base, head=head, with_dependents=with_dependents)
-    result = _workspace(ctx).plan(request)
-    _print_plan(result, as_json)
+    workspace = _workspace(ctx)
+    result = workspace.plan(request)
+    if max_shards is None:
+        _print_plan(result, as_json)
+    else:
+        shards = workspace.shards(
+            result, max_shards=max_shards, max_stages=max_stages, shard_above=shard_above
+        )
+        _print_shards(result, shards, as_json)
     for error in result.errors():
         log.error("%s", error)
     if not result.buildable:
@@ -126,6 +199,8 @@ def graph(ctx: click.Context, refs: tuple[str, ...], fmt: str, with_dependents: 
     """Draw the DAG; with BASE HEAD, only the affected subgraph."""
     if len(refs) not in (0, 2):
         raise click.UsageError("give no refs (whole DAG) or BASE HEAD (affected subgraph)")
+    from emci.drawing import draw
+
     workspace = _workspace(ctx)
     base, head = refs or (None, None)
     click.echo(draw(workspace.subgraph(base, head, with_dependents=with_dependents), fmt))
@@ -165,41 +240,45 @@ def build() -> None:
     """Build recipes with rattler-build into the local channel."""
 
 
-class _Printer(BuildEvents):
+def _printer(progress: BuildProgress, display: StatusDisplay) -> BuildEvents:
     """Prints a build as it goes: the plan, one line per finished recipe, a failure's log
     tail, and (through `display`) which recipes are running."""
+    from emci.builder import BuildEvents, log_tail
+    from emci.scheduler import FAILED
 
-    def __init__(self, progress: BuildProgress, display: StatusDisplay) -> None:
-        self.progress = progress
-        self.display = display
+    class Printer(BuildEvents):
+        def planned(self, plan: Plan) -> None:
+            progress.total = len(plan.entries)
+            with display.paused():
+                _print_plan(plan, as_json=False)
 
-    def planned(self, plan: Plan) -> None:
-        self.progress.total = len(plan.entries)
-        with self.display.paused():
-            _print_plan(plan, as_json=False)
+        def started(self, recipe: str, log_path: Path) -> None:
+            progress.started(recipe, log_path)
 
-    def started(self, recipe: str, log_path: Path) -> None:
-        self.progress.started(recipe, log_path)
+        def finished(self, item: TaskResult) -> None:
+            progress.finished(item.name)
+            timing = f" in {item.seconds:.0f}s" if item.seconds else ""
+            suffix = f": {item.message}" if item.message and item.status != "built" else ""
+            done, total = progress.done, progress.total
+            with display.paused():
+                log.info("[%d/%d] %s %s%s%s", done, total, item.status, item.name, timing, suffix)
+                if item.status == FAILED and item.log and item.log.exists():
+                    log.info("---- last lines of %s ----\n%s\n----", item.log, log_tail(item.log))
 
-    def finished(self, item: TaskResult) -> None:
-        self.progress.finished(item.name)
-        timing = f" in {item.seconds:.0f}s" if item.seconds else ""
-        suffix = f": {item.message}" if item.message and item.status != "built" else ""
-        done, total = self.progress.done, self.progress.total
-        with self.display.paused():
-            log.info("[%d/%d] %s %s%s%s", done, total, item.status, item.name, timing, suffix)
-            if item.status == FAILED and item.log and item.log.exists():
-                log.info("---- last lines of %s ----\n%s\n----", item.log, log_tail(item.log))
+    return Printer()
 
 
 def _build(ctx: click.Context, plan: PlanRequest, jobs: int, skip_existing: bool, dry_run: bool):
+    from emci.builder import BuildRequest, run_build
+    from emci.progress import BuildProgress, StatusDisplay
+
     request = BuildRequest(plan, jobs=jobs, skip_existing=skip_existing, dry_run=dry_run)
     workspace = _workspace(ctx)
     progress = BuildProgress()
     # a live line on a terminal; a heartbeat line every minute in CI logs and pipes
     live = sys.stdout.isatty() and not os.environ.get("CI")
     with StatusDisplay(progress, sys.stdout, live=live) as display:
-        report = run_build(workspace, request, _Printer(progress, display))
+        report = run_build(workspace, request, _printer(progress, display))
     if report.results:
         click.echo(report.table())
     if not report.ok:
@@ -233,6 +312,47 @@ def build_recipes(ctx, names, jobs, skip_existing, dry_run, with_dependents, no_
 def build_all(ctx, jobs, skip_existing, dry_run, with_dependents, no_rebuild):
     """Build every recipe of the repository into output/ (the main job)."""
     _build(ctx, PlanRequest(everything=True, no_rebuild=no_rebuild), jobs, skip_existing, dry_run)
+
+
+@build.command("shard")
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("shard_id")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1)
+@click.option(
+    "--skip-existing",
+    is_flag=True,
+    help="Skip recipes whose exact packages already exist, except those the diff changed.",
+)
+@click.option(
+    "--export",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="A directory channel to receive the packages this shard built (for later stages).",
+)
+@click.pass_context
+def build_shard(ctx, plan_file, shard_id, jobs, skip_existing, export):
+    """Build one shard of a plan file written by `emci plan --shards N --json`."""
+    from emci.progress import BuildProgress, StatusDisplay
+    from emci.shards import build_shard as run_shard
+    from emci.shards import read_shard
+
+    planned = read_shard(plan_file, shard_id)
+    log.info("shard %s: %s", shard_id, ", ".join(planned.shard.recipes) or "nothing")
+    progress = BuildProgress()
+    progress.total = len(planned.shard.recipes)
+    live = sys.stdout.isatty() and not os.environ.get("CI")
+    with StatusDisplay(progress, sys.stdout, live=live) as display:
+        report = run_shard(
+            _workspace(ctx),
+            planned,
+            jobs=jobs,
+            skip_existing=skip_existing,
+            export=export,
+            events=_printer(progress, display),
+        )
+    if report.results:
+        click.echo(report.table())
+    if not report.ok:
+        raise Failed()
 
 
 # -- sources --------------------------------------------------------------------------------
@@ -314,6 +434,24 @@ def upload(
         log.info("nothing to upload: the last build produced no package")
     for result in results:
         log.info("%s %s/%s", result.status, result.subdir, result.filename)
+
+
+@cli.group()
+def channel() -> None:
+    """Directory channels."""
+
+
+@channel.command("merge")
+@click.argument("target", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+def channel_merge(target: Path, sources: tuple[Path, ...]) -> None:
+    """Add every package of the SOURCES directory channels to TARGET (validated, atomic,
+    re-indexed; a file that exists with other bytes is refused)."""
+    from emci.upload import merge_channels
+
+    results = merge_channels([s.resolve() for s in sources], target.resolve())
+    added = sum(r.status == "added" for r in results)
+    log.info("%s: %d package(s) added, %d already there", target, added, len(results) - added)
 
 
 @cli.command("channel-page")

@@ -138,19 +138,23 @@ class RecipeGraph:
 
 
 class _Specs:
-    """Parsed match specs, once per distinct string."""
+    """Parsed match specs, once per distinct string; package records, once per output."""
 
     def __init__(self) -> None:
         self._parsed: dict[str, rattler.MatchSpec] = {}
-        self._records: dict[Output, rattler.PackageRecord] = {}
+        self._records: dict[int, tuple[Output, rattler.PackageRecord]] = {}
 
     def record(self, output: Output) -> rattler.PackageRecord:
-        record = self._records.get(output)
-        if record is None:
-            record = self._records[output] = output.record()
-        return record
+        # by identity: hashing an Output hashes all its requirements
+        found = self._records.get(id(output))
+        if found is None:
+            found = self._records[id(output)] = (output, output.record())
+        return found[1]
 
-    def matches(self, spec: str, output: Output) -> bool:
+    def matches(self, requirement: Requirement, output: Output) -> bool:
+        spec = requirement.spec
+        if spec == requirement.name == output.name:
+            return True  # a spec of only a name accepts every version and build of it
         parsed = self._parsed.get(spec)
         if parsed is None:
             parsed = self._parsed[spec] = rattler.MatchSpec(spec)
@@ -172,8 +176,9 @@ def build_graph(recipes: dict[str, Recipe], failures: Iterable[RecipeError] = ()
     specs = _Specs()
     for name in sorted(recipes):
         for output in recipes[name].outputs:
-            try:
-                specs.record(output)
+            try:  # the record itself is made when a versioned spec is first matched
+                rattler.Version(output.version)
+                rattler.BuildString(output.build_string)
             except Exception as exc:  # py-rattler's version and build string errors
                 problem(name, f"package {output.name}: version {output.version!r}: {exc}")
                 continue
@@ -192,17 +197,26 @@ def build_graph(recipes: dict[str, Recipe], failures: Iterable[RecipeError] = ()
     result = RecipeGraph(
         graph=graph, recipes=recipes, producers=producers, problems=problems, broken=broken
     )
+    merged: dict[PackageKey, list[Producer]] = {}  # candidates by package key, once each
+    edges: dict[tuple[str, str], list[Need]] = {}
     for name in sorted(recipes):
         recipe = recipes[name]
         for item in recipe.requirements():
             requirement = item.requirement
-            candidates = result.candidates(item.package)
+            candidates = merged.get(item.package)
+            if candidates is None:
+                candidates = merged[item.package] = result.candidates(item.package)
+            if not candidates:  # nothing in the tree has that name: an outside package
+                result.external.append(
+                    Unsatisfied(name, item.kind, item.package, requirement.spec, ())
+                )
+                continue
             if requirement.pin == "pin_subpackage":
                 own = [p for p in candidates if p.recipe == name]
                 candidates = own or candidates
-            matched = [p for p in candidates if specs.matches(requirement.spec, p.output)]
+            matched = [p for p in candidates if specs.matches(requirement, p.output)]
             others = tuple(p for p in matched if p.recipe != name)
-            own_output = any(
+            own_output = len(others) < len(matched) and any(
                 p.recipe == name and p.output.name == item.output.name for p in matched
             )
             if own_output and not others and item.kind in SELF_KINDS and not requirement.pin:
@@ -220,10 +234,11 @@ def build_graph(recipes: dict[str, Recipe], failures: Iterable[RecipeError] = ()
             need = Need(name, item.output.name, item.kind, item.package, requirement, others)
             result.needs.append(need)
             for producer in sorted({p.recipe for p in others}):
-                graph.add_edge(producer, name)
-                graph.edges[producer, name].setdefault("needs", []).append(need)
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
+                edges.setdefault((producer, name), []).append(need)
+    graph.add_edges_from(
+        (producer, consumer, {"needs": needs}) for (producer, consumer), needs in edges.items()
+    )
+    if nx.is_directed_acyclic_graph(graph):  # one topological sort, far cheaper than a search
         return result
+    cycle = nx.find_cycle(graph)
     raise CycleError([edge[0] for edge in cycle])

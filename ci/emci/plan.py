@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import rattler
-
-from emci.changes import Changes
-from emci.channels import ChannelIndex
 from emci.errors import GraphError, Problems, RecipeError
-from emci.graph import Need, Producer, RecipeGraph, Unsatisfied
-from emci.recipes import short_name
+
+if TYPE_CHECKING:  # the Plan type alone (an empty plan) needs none of these
+    from emci.changes import Changes
+    from emci.channels import ChannelIndex
+    from emci.graph import Need, Producer, RecipeGraph, Unsatisfied
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ class Plan:
     def to_json(self) -> dict:
         return {
             "generations": self.generations,
+            "changed": sorted(self.changed),
             "recipes": {
                 name: {"reasons": list(entry.reasons)} for name, entry in self.entries.items()
             },
@@ -204,9 +205,11 @@ def _add_needed(graph: RecipeGraph, reasons: dict[str, list[str]], existing: Cha
 
 def _best(producers: Iterable[Producer]) -> Producer:
     """The producer a solver would prefer: highest version, then highest build number."""
+    from rattler import Version
+
     return max(
         sorted(producers, key=lambda p: p.recipe),  # on a tie, the first id
-        key=lambda p: (rattler.Version(p.output.version), p.output.build_number),
+        key=lambda p: (Version(p.output.version), p.output.build_number),
     )
 
 
@@ -214,6 +217,8 @@ def _check_deleted(
     graph: RecipeGraph, deleted: Iterable[str], products: dict[str, set[str]]
 ) -> None:
     """A recipe that still needs a package only a deleted recipe produced is an error."""
+    from emci.recipes import short_name
+
     problems = []
     for item in graph.external:
         for name in deleted:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import rattler
 from rattler_build import JinjaConfig, PlatformConfig, Stage0Recipe, VariantConfig
@@ -25,6 +25,9 @@ from ruamel.yaml import YAML
 from emci.errors import ConfigError, RecipeError, UnknownRecipeError, one_line
 from emci.settings import BUILD_PLATFORM, RECIPE_FOLDERS
 
+if TYPE_CHECKING:
+    from emci.render_cache import RenderCache
+
 # rattler-build's per-recipe variant file, read from the recipe's folder by its builds
 RECIPE_VARIANTS_FILE = "variants.yaml"
 
@@ -33,9 +36,9 @@ REQUIREMENT_KINDS = ("build", "host", "run", "test_build", "test_run")
 BUILD_SIDE_KINDS = frozenset({"build", "test_build"})
 
 
-@dataclass(frozen=True, order=True)
-class PackageKey:
-    """A package's identity: a native `python` and a wasm `python` are different packages."""
+class PackageKey(NamedTuple):
+    """A package's identity: a native `python` and a wasm `python` are different packages.
+    (A named tuple: hashed and compared in C, and the graph looks keys up often.)"""
 
     subdir: str
     name: str
@@ -255,6 +258,7 @@ class Renderer:
     def __init__(self, variant_config: Path) -> None:
         self.variant_config = variant_config
         self._variants: dict[str, VariantConfig] = {}
+        self._render_configs: dict[str, RenderConfig] = {}
 
     def platform_config(self, target_platform: str) -> PlatformConfig:
         return PlatformConfig(
@@ -262,6 +266,13 @@ class Renderer:
             build_platform=BUILD_PLATFORM,
             host_platform=target_platform,
         )
+
+    def render_config(self, target_platform: str) -> RenderConfig:
+        """One per platform: rattler-build adds each recipe's path to a copy of it."""
+        if target_platform not in self._render_configs:
+            platform = self.platform_config(target_platform)
+            self._render_configs[target_platform] = RenderConfig(platform=platform)
+        return self._render_configs[target_platform]
 
     def variants_for(self, target_platform: str) -> VariantConfig:
         if target_platform not in self._variants:
@@ -284,16 +295,15 @@ class Renderer:
         """Render one recipe; `id` defaults to the one its path gives."""
         id = id or recipe_id(folder, path)
         target = RECIPE_FOLDERS[folder]
-        platform = self.platform_config(target)
-        check_text(path, id)
         self.variants_for(target)  # the repository's config: a ConfigError for every recipe
         try:
-            stage0 = Stage0Recipe.from_file(path.resolve())
+            stage0 = Stage0Recipe.from_file(path if path.is_absolute() else path.resolve())
             variants = self.variants_for_recipe(target, path)
-            rendered = stage0.render(variants, RenderConfig(platform=platform))
+            rendered = stage0.render(variants, self.render_config(target))
         except RecipeError:
             raise
         except Exception as exc:  # rattler-build raises several types; all mean "bad recipe"
+            check_text(path, id)  # a file that is not UTF-8 text: say so, naming it
             raise RecipeError(str(path), one_line(exc), recipe=id) from exc
         outputs: list[Output] = []
         sources: list[Source] = []
@@ -329,19 +339,40 @@ class Renderer:
             extra=extra,
         )
 
-    def render_tree(self, recipes_dir: Path, only: Iterable[str] | None = None) -> RecipeTree:
+    def render_tree(
+        self,
+        recipes_dir: Path,
+        only: Iterable[str] | None = None,
+        cache: RenderCache | None = None,
+        found: list[tuple[str, Path]] | None = None,
+    ) -> RecipeTree:
+        """Every recipe under `recipes_dir` (or the ids in `only`); with a cache, a recipe
+        whose folder, variant config and tools are unchanged is read from it. `found` is
+        `discover(recipes_dir)` when the caller has it already."""
         wanted = set(only) if only is not None else None
         recipes: dict[str, Recipe] = {}
         failures: list[RecipeError] = []
-        for folder, path in discover(recipes_dir):
+        for folder, path in discover(recipes_dir.resolve()) if found is None else found:
             id = recipe_id(folder, path)
             if wanted is not None and id not in wanted:
                 continue
+            key = None
+            if cache is not None:
+                key = cache.key(folder, RECIPE_FOLDERS[folder], path.parent)
+                cached = cache.load(id, key, path)
+                if cached is not None:
+                    recipes[id] = cached
+                    continue
             try:
                 recipes[id] = self.render(folder, path, id)
             except RecipeError as exc:
                 exc.names = written_names(path)
                 failures.append(exc)
+                continue
+            if cache is not None and key is not None:
+                cache.store(recipes[id], key)
+        if cache is not None and wanted is None and cache.misses:
+            cache.prune(set(recipes))
         return RecipeTree(recipes=recipes, failures=tuple(failures))
 
 
@@ -435,11 +466,20 @@ def variant_values(path: Path, target_platform: str) -> dict[str, list[Any]]:
     return load_variant_config(path, platform).to_dict()
 
 
+# rendered spec string -> its Requirement (a tree repeats the same specs many times)
+_SPECS: dict[str, Requirement | None] = {}
+
+
 def parse_requirement(entry: Any, where: str) -> Requirement | None:
     """One rendered requirement (a spec string or a pin); None for virtual packages."""
     if isinstance(entry, str):
+        try:
+            return _SPECS[entry]
+        except KeyError:
+            pass
         spec = entry.strip()
         if not spec or spec.startswith("__"):
+            _SPECS[entry] = None
             return None
         try:
             name = rattler.MatchSpec(spec).name.normalized
@@ -447,7 +487,8 @@ def parse_requirement(entry: Any, where: str) -> Requirement | None:
             raise ValueError(
                 f"{where}: {spec!r} is not a valid match spec ({one_line(exc)})"
             ) from exc
-        return Requirement(name, spec)
+        requirement = _SPECS[entry] = Requirement(name, spec)
+        return requirement
     if isinstance(entry, Mapping):
         for pin in ("pin_subpackage", "pin_compatible"):
             if pin in entry:
@@ -457,7 +498,9 @@ def parse_requirement(entry: Any, where: str) -> Requirement | None:
 
 
 def _requirements(entries: Iterable[Any] | None, where: str) -> tuple[Requirement, ...]:
-    parsed = (parse_requirement(entry, where) for entry in entries or ())
+    if not entries:
+        return ()
+    parsed = [parse_requirement(entry, where) for entry in entries]
     return tuple(dict.fromkeys(item for item in parsed if item))
 
 
@@ -503,11 +546,14 @@ def _output_from(data: Mapping[str, Any], variant: Mapping[str, Any], target: st
 NOT_BUILT_FIELDS = frozenset({"tests", "about", "extra", "context", "schema_version"})
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def build_fingerprint(data: Mapping[str, Any]) -> dict[str, str]:
     """Per rendered field of an output (but those that do not change what is built), the
     sha256 of its value."""
     return {
-        key: hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+        key: hashlib.sha256(_CANONICAL.encode(value).encode()).hexdigest()
         for key, value in data.items()
         if key not in NOT_BUILT_FIELDS
     }

@@ -48,6 +48,10 @@ class Settings:
         return self.build / "logs"
 
     @property
+    def render_cache(self) -> Path:
+        return self.build / "render-cache"
+
+    @property
     def times_file(self) -> Path:
         return self.build / "build-times.json"
 

@@ -25,6 +25,7 @@ from emci.channel_meta import now, read_metadata, update_metadata
 from emci.errors import UploadError
 from emci.package_file import PackageFile, read_package
 from emci.publish import channel_lock, index_channel, make_dir
+from emci.settings import CHANNEL_SUBDIRS
 
 SERVER_KINDS = ("quetz", "prefix", "anaconda", "artifactory")
 KINDS = ("dir", *SERVER_KINDS)
@@ -94,8 +95,13 @@ def packages_of_last_build(manifest: Path) -> list[Path]:
 # -- directory channels ---------------------------------------------------------------------
 
 
-def upload_to_directory(files: Sequence[Path], channel: Path) -> list[UploadResult]:
-    packages = [read_package(Path(f)) for f in files]  # validate everything first
+def upload_to_directory(
+    files: Sequence[Path], channel: Path, *, uploaded: bool = True
+) -> list[UploadResult]:
+    """Add package files to a directory channel (see the module's docstring). Each new
+    file's metadata comes from the channel it is taken from; `uploaded` stamps its
+    `uploaded_at` (a merge of build channels does not)."""
+    packages = _distinct([read_package(Path(f)) for f in files])  # validate everything first
     with channel_lock(channel):
         plan: list[tuple[PackageFile, Path, bool]] = []
         for package in packages:
@@ -121,7 +127,10 @@ def upload_to_directory(files: Sequence[Path], channel: Path) -> list[UploadResu
         update_metadata(
             channel,
             {
-                f"{p.subdir}/{p.filename}": {**_source_metadata(p), "uploaded_at": now()}
+                f"{p.subdir}/{p.filename}": {
+                    **_source_metadata(p),
+                    **({"uploaded_at": now()} if uploaded else {}),
+                }
                 for p, _t, new in plan
                 if new
             },
@@ -129,6 +138,44 @@ def upload_to_directory(files: Sequence[Path], channel: Path) -> list[UploadResu
     return [
         UploadResult(p.filename, p.subdir, "added" if new else "unchanged") for p, _t, new in plan
     ]
+
+
+def _distinct(packages: list[PackageFile]) -> list[PackageFile]:
+    """One of each file; the same file name with other bytes twice is an error."""
+    seen: dict[tuple[str, str], PackageFile] = {}
+    for package in packages:
+        key = (package.subdir, package.filename)
+        first = seen.setdefault(key, package)
+        if first is not package and not filecmp.cmp(first.path, package.path, shallow=False):
+            raise UploadError(
+                f"{package.path}: {package.subdir}/{package.filename} is also given as "
+                f"{first.path} with different content"
+            )
+    return list(seen.values())
+
+
+def channel_packages(channel: Path) -> list[Path]:
+    """Every package file of a directory channel, by subdir then name."""
+    if not channel.is_dir():
+        raise UploadError(f"{channel}: not a channel directory")
+    return [
+        path
+        for subdir in CHANNEL_SUBDIRS
+        for path in sorted((channel / subdir).glob("*"))
+        if path.name.endswith((".conda", ".tar.bz2")) and not path.name.startswith(".")
+    ]
+
+
+def merge_channels(sources: Sequence[Path], channel: Path) -> list[UploadResult]:
+    """Every package of the `sources` directory channels added to `channel` (validated,
+    atomic, re-indexed, build metadata kept): how a sharded build's stages hand packages on."""
+    files = [path for source in sources for path in channel_packages(source)]
+    if not files:
+        with channel_lock(channel):
+            if not (channel / "noarch" / "repodata.json").is_file():
+                index_channel(channel)
+        return []
+    return upload_to_directory(files, channel, uploaded=False)
 
 
 def _source_metadata(package: PackageFile) -> dict:

@@ -1,0 +1,270 @@
+"""Rendered recipes kept on disk (`build/render-cache/<id>.json`), so a plan renders only the
+recipes that changed since the last run.
+
+An entry is used only when its key matches, and the key covers everything a render depends
+on: every file of the recipe's folder (names and bytes: recipe.yaml, a variants.yaml, build
+scripts, patches), the repository's variant config, the target platform, the rattler-build
+installed (its version and its library file) and emci itself (its version and the source
+of the code that renders and stores recipes). An entry that does not match, does not parse,
+or fails its own checksum is ignored and replaced by a fresh render: nothing read from the
+cache is trusted beyond what the key and the checksum prove. Recipes that fail to render are
+not stored. Only JSON is read, never pickles: a tampered file cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from emci import __version__
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+KINDS = ("build", "host", "run", "test_build", "test_run")
+
+
+def rattler_build_identity() -> str:
+    """The installed rattler-build: its distribution's version and its native library's size
+    and modification time (a reinstall or upgrade changes them), found without importing it."""
+    spec = importlib.util.find_spec("rattler_build")
+    if spec is None or spec.origin is None:
+        return "rattler-build: not installed"
+    package = Path(spec.origin).parent
+    parts = sorted(p.name for p in package.parent.glob("py_rattler_build-*.dist-info"))
+    for library in sorted(package.glob("_rattler_build*.so")):
+        stat = library.stat()
+        parts.append(f"{library.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return ";".join(parts) or str(package)
+
+
+def _code_identity() -> bytes:
+    """emci's version and the source of the modules whose code shapes a cached entry."""
+    from emci import recipes
+
+    digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
+    for module_file in (recipes.__file__, __file__):
+        digest.update(Path(module_file).read_bytes())
+    return digest.digest()
+
+
+class RenderCache:
+    """Entries under `directory`, valid for one variant config file."""
+
+    def __init__(self, directory: Path, variant_config: Path) -> None:
+        self.directory = directory
+        base = hashlib.sha256(_code_identity())
+        base.update(rattler_build_identity().encode())
+        try:
+            base.update(variant_config.read_bytes())
+        except OSError:
+            base.update(b"no variant config")
+        self._base = base
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, folder: str, target_platform: str, recipe_dir: Path) -> str:
+        """The key of a recipe folder's render: its files' names and bytes, with the base."""
+        digest = self._base.copy()
+        digest.update(f"\0{folder}\0{target_platform}\0".encode())
+        for relative, path in _files(str(recipe_dir)):
+            with open(path, "rb") as handle:
+                data = handle.read()
+            digest.update(f"{relative}\0{len(data)}\0".encode())
+            digest.update(data)
+        return digest.hexdigest()
+
+    def path(self, recipe_id: str) -> Path:
+        return self.directory / f"{recipe_id}.json"
+
+    def load(self, recipe_id: str, key: str, recipe_path: Path):
+        """The cached recipe for `recipe_id` if its entry has this key and is intact.
+
+        An entry is two lines: a header (format, id, key, the body's sha256) and the body,
+        the recipe as JSON; the checksum is over the body's bytes as stored."""
+        from emci.recipes import Recipe
+
+        try:
+            with open(f"{self.directory}/{recipe_id}.json", "rb") as handle:
+                raw = handle.read()
+        except OSError:
+            self.misses += 1
+            return None
+        try:
+            head, _, body = raw.partition(b"\n")
+            header = json.loads(head)
+            if header["format"] != FORMAT or header["key"] != key or header["id"] != recipe_id:
+                raise ValueError("another key")
+            if hashlib.sha256(body).hexdigest() != header["sha256"]:
+                raise ValueError("checksum mismatch")
+            recipe: Recipe = recipe_from_json(json.loads(body), recipe_id, recipe_path)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.debug("render cache: %s: not used (%s)", recipe_id, exc)
+            self.misses += 1
+            return None
+        self.hits += 1
+        return recipe
+
+    def store(self, recipe, key: str) -> None:
+        """Write an entry (temporary file, then rename); a cache that cannot be written is
+        only a slower next run."""
+        try:
+            body = json.dumps(recipe_to_json(recipe), separators=(",", ":")).encode()
+        except (TypeError, ValueError) as exc:  # a value JSON cannot hold: render it each time
+            log.debug("render cache: %s not stored: %s", recipe.id, exc)
+            return
+        header = {
+            "format": FORMAT,
+            "id": recipe.id,
+            "key": key,
+            "sha256": hashlib.sha256(body).hexdigest(),
+        }
+        path = self.path(recipe.id)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(json.dumps(header).encode() + b"\n" + body)
+            tmp.replace(path)
+        except OSError as exc:
+            log.debug("render cache: %s not written: %s", path, exc)
+
+    def prune(self, keep: set[str]) -> None:
+        """Remove the entries of recipes that no longer exist."""
+        if not self.directory.is_dir():
+            return
+        for path in self.directory.glob("*/*.json"):
+            recipe_id = f"{path.parent.name}/{path.name[: -len('.json')]}"
+            if recipe_id not in keep:
+                path.unlink(missing_ok=True)
+
+
+def _files(folder: str) -> list[tuple[str, str]]:
+    """Every file under a recipe folder: (relative path, path), sorted; links followed."""
+    found: list[tuple[str, str]] = []
+    pending = [(folder, "")]
+    while pending:
+        directory, prefix = pending.pop()
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    pending.append((entry.path, prefix + entry.name + "/"))
+                elif entry.is_file():
+                    found.append((prefix + entry.name, entry.path))
+    found.sort()
+    return found
+
+
+# -- the entry format -----------------------------------------------------------------------
+
+
+def recipe_to_json(recipe) -> dict[str, Any]:
+    return {
+        "name": recipe.name,
+        "folder": recipe.folder,
+        "target_platform": recipe.target_platform,
+        "outputs": [_output_to_json(output) for output in recipe.outputs],
+        "sources": [
+            {"urls": list(s.urls), "sha256": s.sha256, "file_name": s.file_name}
+            for s in recipe.sources
+        ],
+        "extra": recipe.extra,
+    }
+
+
+def _output_to_json(output) -> dict[str, Any]:
+    return {
+        "name": output.name,
+        "version": output.version,
+        "build_string": output.build_string,
+        "subdir": output.subdir,
+        "variant": dict(output.variant),
+        "requirements": {
+            kind: [[r.name, r.spec, r.pin] for r in getattr(output.requirements, kind)]
+            for kind in KINDS
+        },
+        "fingerprint": dict(output.fingerprint),
+        "test_files": list(output.test_files),
+        "build_number": output.build_number,
+    }
+
+
+def _check(condition: bool, what: str) -> None:
+    if not condition:
+        raise ValueError(f"{what}: not what emci stores")
+
+
+def _string(value: Any, what: str) -> str:
+    _check(type(value) is str, what)
+    return value
+
+
+def recipe_from_json(data: Mapping[str, Any], recipe_id: str, path: Path):
+    """A Recipe from an entry's body; ValueError (or KeyError/TypeError) on a malformed one.
+    The checksum proved the body is what was stored; these checks catch an entry of another
+    shape, cheaply (containers and scalars, not every string of every map)."""
+    from emci.recipes import Output, Recipe, Requirement, Requirements, Source
+
+    known: dict[tuple[str, str, str], Requirement] = {}  # one object per distinct triple
+
+    def requirements(entries: Any, kind: str) -> tuple[Requirement, ...]:
+        _check(type(entries) is list, kind)
+        result = []
+        for entry in entries:
+            triple = tuple(entry)
+            found = known.get(triple)
+            if found is None:
+                _check(len(triple) == 3 and all(type(x) is str for x in triple), kind)
+                found = known[triple] = Requirement(*triple)
+            result.append(found)
+        return tuple(result)
+
+    outputs = []
+    for item in data["outputs"]:
+        lists = item["requirements"]
+        number = item["build_number"]
+        _check(type(number) is int, "build_number")
+        variant, fingerprint, test_files = item["variant"], item["fingerprint"], item["test_files"]
+        _check(type(variant) is dict and type(fingerprint) is dict, "variant")
+        _check(type(test_files) is list, "test_files")
+        outputs.append(
+            Output(
+                name=_string(item["name"], "name"),
+                version=_string(item["version"], "version"),
+                build_string=_string(item["build_string"], "build_string"),
+                subdir=_string(item["subdir"], "subdir"),
+                variant=variant,
+                requirements=Requirements(
+                    requirements(lists["build"], "build"),
+                    requirements(lists["host"], "host"),
+                    requirements(lists["run"], "run"),
+                    requirements(lists["test_build"], "test_build"),
+                    requirements(lists["test_run"], "test_run"),
+                ),
+                fingerprint=fingerprint,
+                test_files=tuple(test_files),
+                build_number=number,
+            )
+        )
+    sources = []
+    for item in data["sources"]:
+        urls = item["urls"]
+        _check(type(urls) is list, "urls")
+        sources.append(Source(tuple(urls), item["sha256"], item["file_name"]))
+    extra = data["extra"]
+    _check(type(extra) is dict, "extra")
+    return Recipe(
+        id=recipe_id,
+        name=_string(data["name"], "name"),
+        folder=_string(data["folder"], "folder"),
+        path=path,
+        target_platform=_string(data["target_platform"], "target_platform"),
+        outputs=tuple(outputs),
+        sources=tuple(sources),
+        extra=extra,
+    )

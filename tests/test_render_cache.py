@@ -1,0 +1,217 @@
+"""The render cache: rendered recipes kept under build/render-cache/, used only while
+everything a render depends on is unchanged; stale or corrupt entries are re-rendered.
+Recipes are rendered by the real rattler-build; the tree is a real git repository."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import Repo, recipe_text, wasm
+from emci import render_cache
+from emci.recipes import Renderer
+from emci.render_cache import RenderCache, recipe_to_json
+from emci.settings import Settings
+
+
+@pytest.fixture
+def tree(repo: Repo) -> Repo:
+    repo.recipe("zlib", recipe_text("zlib"))
+    repo.recipe("libpng", recipe_text("libpng", host=["zlib"], version="1.6"))
+    repo.write("recipes/recipes_emscripten/libpng/build.sh", "make\n")
+    repo.recipe("tool", recipe_text("tool"), folder="recipes")
+    repo.commit("initial")
+    return repo
+
+
+def render(repo: Repo, cache: bool = True):
+    settings = Settings.load(repo.root)
+    store = RenderCache(settings.render_cache, settings.variant_config) if cache else None
+    tree = Renderer(settings.variant_config).render_tree(settings.recipes_dir, cache=store)
+    return tree, store
+
+
+def entry_path(repo: Repo, recipe: str) -> Path:
+    return repo.root / "build" / "render-cache" / f"{recipe}.json"
+
+
+def rewrite(repo: Repo, recipe: str, change, *, checksum: bool = True) -> None:
+    """Edit a stored entry's recipe; with `checksum`, a valid entry (the sum recomputed)."""
+    path = entry_path(repo, recipe)
+    head, body = path.read_bytes().split(b"\n", 1)
+    header, data = json.loads(head), json.loads(body)
+    change(data)
+    body = json.dumps(data).encode()
+    if checksum:
+        header["sha256"] = hashlib.sha256(body).hexdigest()
+    path.write_bytes(json.dumps(header).encode() + b"\n" + body)
+
+
+def stored(repo: Repo, recipe: str) -> dict:
+    return json.loads(entry_path(repo, recipe).read_bytes().split(b"\n", 1)[1])
+
+
+def set_version(version: str):
+    def change(recipe: dict) -> None:
+        recipe["outputs"][0]["version"] = version
+
+    return change
+
+
+def version_of(tree, recipe: str) -> str:
+    return tree.recipes[recipe].outputs[0].version
+
+
+def test_a_warm_tree_is_read_from_the_cache_as_rendered(tree: Repo):
+    cold, store = render(tree)
+    assert (store.hits, store.misses) == (0, 3)
+    warm, store = render(tree)
+    assert (store.hits, store.misses) == (3, 0)
+    assert sorted(warm.recipes) == sorted(cold.recipes)
+    for name, recipe in cold.recipes.items():
+        cached = warm.recipes[name]
+        assert cached == recipe
+        assert recipe_to_json(cached) == recipe_to_json(recipe)
+        assert cached.path == recipe.path
+        assert [o.variant for o in cached.outputs] == [o.variant for o in recipe.outputs]
+        assert [o.fingerprint for o in cached.outputs] == [o.fingerprint for o in recipe.outputs]
+    # and it is the cache that answers: a valid entry saying otherwise is believed
+    rewrite(tree, wasm("zlib"), set_version("9.9"))
+    assert version_of(render(tree)[0], wasm("zlib")) == "9.9"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "recipe file",
+        "another file of the folder",
+        "a new file in the folder",
+        "the variant config",
+        "rattler-build",
+        "emci",
+    ],
+)
+def test_a_stale_entry_is_rendered_again(tree: Repo, edit: str, monkeypatch):
+    render(tree)
+    rewrite(tree, wasm("libpng"), set_version("9.9"))  # what a stale entry would say
+    folder = tree.root / "recipes" / "recipes_emscripten" / "libpng"
+    if edit == "recipe file":
+        (folder / "recipe.yaml").write_text(recipe_text("libpng", host=["zlib"], version="1.6"))
+        (folder / "recipe.yaml").write_text((folder / "recipe.yaml").read_text() + "# note\n")
+    elif edit == "another file of the folder":
+        (folder / "build.sh").write_text("make install\n")
+    elif edit == "a new file in the folder":
+        (folder / "patches").mkdir()
+        (folder / "patches" / "fix.patch").write_text("--- a\n+++ b\n")
+    elif edit == "the variant config":
+        config = tree.root / "conda_build_config.yaml"
+        config.write_text(config.read_text() + "zlib:\n  - '1.3'\n")
+    elif edit == "rattler-build":
+        real = render_cache.rattler_build_identity()
+        monkeypatch.setattr(render_cache, "rattler_build_identity", lambda: real + ";0.74.0")
+    elif edit == "emci":
+        monkeypatch.setattr(render_cache, "__version__", "99.0")
+    fresh, store = render(tree)
+    assert version_of(fresh, wasm("libpng")) == "1.6"
+    assert store.misses >= 1
+    # the entry was replaced by the fresh render
+    assert stored(tree, wasm("libpng"))["outputs"][0]["version"] == "1.6"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["garbage", "truncated", "empty", "checksum", "wrong type", "missing field", "other id"],
+)
+def test_a_corrupt_entry_is_never_trusted(tree: Repo, damage: str):
+    render(tree)
+    path = entry_path(tree, wasm("zlib"))
+    if damage == "garbage":
+        path.write_bytes(b"\x00\xff not json")
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:-40])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "checksum":  # the recipe edited, the sum left as it was
+        rewrite(tree, wasm("zlib"), set_version("9.9"), checksum=False)
+    elif damage == "wrong type":
+        rewrite(tree, wasm("zlib"), lambda r: r["outputs"][0].update(build_number="0"))
+    elif damage == "missing field":
+        rewrite(tree, wasm("zlib"), lambda r: r["outputs"][0].pop("requirements"))
+    elif damage == "other id":  # another recipe's entry copied over this one
+        path.write_bytes(entry_path(tree, wasm("libpng")).read_bytes())
+    fresh, store = render(tree)
+    assert version_of(fresh, wasm("zlib")) == "1.0"
+    assert fresh.recipes[wasm("zlib")].outputs[0].name == "zlib"
+    assert (store.hits, store.misses) == (2, 1)
+    assert render(tree)[1].misses == 0  # repaired
+
+
+def test_failures_are_not_stored_and_deleted_recipes_are_pruned(tree: Repo):
+    tree.recipe("broken", "package: {name: broken\n")
+    first, _store = render(tree)
+    assert [f.recipe for f in first.failures] == [wasm("broken")]
+    assert not entry_path(tree, wasm("broken")).exists()
+    assert render(tree)[0].failures[0].recipe == wasm("broken")  # rendered (and failed) again
+    tree.remove("recipes/recipes_emscripten/zlib")
+    tree.recipe("zlib2", recipe_text("zlib2"))
+    render(tree)
+    assert not entry_path(tree, wasm("zlib")).exists()
+    assert entry_path(tree, wasm("zlib2")).exists()
+
+
+def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "emci", "--root", str(repo.root), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ},
+    )
+
+
+def test_plan_uses_the_cache_and_no_cache_bypasses_it(tree: Repo):
+    tree.git("checkout", "-q", "-b", "topic")
+    tree.recipe("libpng", recipe_text("libpng", host=["zlib"], version="1.6", number=1))
+    tree.commit("bump libpng")
+    done = emci(tree, "--no-cache", "plan", "main", "HEAD")
+    assert done.returncode == 0, done.stderr
+    assert not (tree.root / "build" / "render-cache").exists()  # neither read nor written
+    done = emci(tree, "plan", "main", "HEAD")
+    assert done.returncode == 0, done.stderr
+    assert entry_path(tree, wasm("zlib")).is_file()
+    # a (valid) entry that says otherwise is what a cached plan sees; --no-cache renders
+    rewrite(tree, wasm("zlib"), lambda r: r["outputs"][0].update(name="zlibx"))
+    done = emci(tree, "plan", "main", "HEAD")
+    assert "'zlib' (emscripten-wasm32) is satisfied by no recipe" in done.stderr
+    done = emci(tree, "--no-cache", "plan", "main", "HEAD")
+    assert done.returncode == 0, done.stderr
+    assert "recipes_emscripten/libpng  (changed)" in done.stdout
+
+
+def test_a_plan_of_a_diff_touching_no_recipe_renders_nothing(tree: Repo):
+    """Nothing to render, so none of the libraries that render or plan is even imported."""
+    tree.recipe("broken", "package: {name: broken\n")
+    tree.commit("a recipe that does not render")
+    tree.git("checkout", "-q", "-b", "topic")
+    tree.write("README.md", "docs only\n")
+    tree.commit("docs")
+    script = (
+        "import sys\n"
+        "from emci.cli import exit_code_of\n"
+        f"code = exit_code_of(['--root', {str(tree.root)!r}, 'plan', 'main', 'HEAD'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('rattler', 'rattler_build', 'networkx'))\n"
+        "print('CODE', code, 'HEAVY', heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert "nothing to build" in done.stdout, done.stdout + done.stderr
+    assert "CODE 0 HEAVY []" in done.stdout, done.stdout + done.stderr
+    assert not (tree.root / "build" / "render-cache").exists()
