@@ -37,9 +37,15 @@ def sdist_bytes(
     marker: Path,
     summary: str = "A probe that must never be built",
     license: str = "MIT",
+    requires: tuple[str, ...] = ("six",),
+    extra_files: dict[str, str] | None = None,
+    c_code: bool = True,
 ) -> bytes:
-    """An sdist whose in-tree build backend writes `marker` on import or on any hook."""
+    """An sdist whose in-tree build backend writes `marker` on import or on any hook;
+    `requires` become its Requires-Dist lines, `extra_files` are added (paths under its top
+    folder), `c_code` adds a C file of the package's own."""
     stem = f"{project.replace('-', '_')}-{version}"
+    requires_dist = "".join(f"Requires-Dist: {r}\n" for r in requires)
     files = {
         "pyproject.toml": (
             '[build-system]\nrequires = []\nbuild-backend = "probe_backend"\nbackend-path = ["."]\n'
@@ -48,9 +54,10 @@ def sdist_bytes(
         "PKG-INFO": (
             f"Metadata-Version: 2.1\nName: {project}\nVersion: {version}\n"
             f"Summary: {summary}\nLicense: {license}\n"
-            "Home-page: https://example.invalid/probe\nRequires-Dist: six\n"
+            f"Home-page: https://example.invalid/probe\n{requires_dist}"
         ),
-        "probe.c": "int probe(void) { return 1; }\n",
+        **({"probe.c": "int probe(void) { return 1; }\n"} if c_code else {}),
+        **(extra_files or {}),
     }
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
@@ -79,9 +86,18 @@ class LocalIndex:
     url: str = ""
     json_api: bool = True  # also answer PEP 691 JSON (else PEP 503 HTML only)
 
-    def add(self, project: str, version: str, *, summary: str | None = None, **options) -> Release:
+    def add(
+        self,
+        project: str,
+        version: str,
+        *,
+        summary: str | None = None,
+        contents: dict | None = None,
+        **options,
+    ) -> Release:
+        """Publish an sdist; `contents` are keyword arguments of `sdist_bytes`."""
         texts = {"summary": summary} if summary is not None else {}
-        data = sdist_bytes(project, version, self.marker, **texts)
+        data = sdist_bytes(project, version, self.marker, **texts, **(contents or {}))
         filename = f"{project.replace('-', '_')}-{version}.tar.gz"
         (self.root / "files").mkdir(parents=True, exist_ok=True)
         (self.root / "files" / filename).write_bytes(data)

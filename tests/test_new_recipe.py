@@ -85,3 +85,66 @@ def test_an_sdist_whose_metadata_names_a_path_is_refused(index, repo: Repo):
     assert "PKG-INFO Name '../../escaped' is not a project name" in done.stderr
     assert not (repo.root / "recipes" / "escaped").exists()
     assert list((repo.root / "recipes" / "recipes_emscripten").iterdir()) == []
+
+
+def test_requirements_are_those_of_the_wasm_python_with_the_trees_names(index, repo: Repo):
+    """Markers are evaluated for emscripten-wasm32 and the config's Python (3.11); a project
+    the tree packages keeps that recipe's name; the test imports the package's real name;
+    C files of tests do not ask for a compiler."""
+    repo.recipe(
+        "stack_data",
+        """\
+package: {name: stack_data, version: "0.6.3"}
+build: {script: [echo]}
+extra:
+  sources:
+    pypi: stack_data==0.6.3
+""",
+    )
+    requires = (
+        'typing_extensions>=4.6; python_version < "3.12"',
+        'exceptiongroup; python_version < "3.11"',
+        'pexpect>4.3; sys_platform != "win32" and sys_platform != "emscripten"',
+        'colorama; sys_platform == "win32"',
+        'pytest; extra == "test"',
+        "stack_data",
+        "Prompt.Toolkit<3.1,>=3.0.41",
+    )
+    files = {
+        "Emci_Probe_Texts/__init__.py": "",
+        "tests/samples/cython_example.pyx": "def f(): pass\n",
+    }
+    index.add(PROJECT, "1.0", contents=dict(requires=requires, extra_files=files, c_code=False))
+    done = emci(repo, "recipe", "new", PROJECT)
+    assert done.returncode == 0, done.stderr
+    folder = repo.root / "recipes" / "recipes_emscripten" / PROJECT
+    data = YAML(typ="safe").load((folder / "recipe.yaml").read_text())
+    assert data["requirements"]["run"] == [
+        "python",
+        "typing-extensions >=4.6",
+        "stack_data",
+        "prompt-toolkit <3.1,>=3.0.41",
+    ]
+    assert data["requirements"]["build"] == ["cross-python_${{ target_platform }}"]
+    assert "import Emci_Probe_Texts" in (folder / "test_emci_probe_texts.py").read_text()
+
+
+def test_requirements_from_egg_info_when_pkg_info_lists_none(index, repo: Repo):
+    requires_txt = (
+        "parso<0.9.0,>=0.8.7\n\n"
+        '[:python_version < "3.12"]\ntyping_extensions\n\n'
+        '[:sys_platform == "win32"]\ncolorama\n\n'
+        "[docs]\nsphinx\n"
+    )
+    index.add(
+        PROJECT,
+        "1.0",
+        contents=dict(
+            requires=(), extra_files={"emci_probe_texts.egg-info/requires.txt": requires_txt}
+        ),
+    )
+    done = emci(repo, "recipe", "new", PROJECT)
+    assert done.returncode == 0, done.stderr
+    path = repo.root / "recipes" / "recipes_emscripten" / PROJECT / "recipe.yaml"
+    run = YAML(typ="safe").load(path.read_text())["requirements"]["run"]
+    assert run == ["python", "parso <0.9.0,>=0.8.7", "typing-extensions"]

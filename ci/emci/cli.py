@@ -19,7 +19,7 @@ from emci import __version__, logs
 from emci.errors import EmciError, Problems, one_line
 from emci.exiting import leave
 from emci.plan import Plan, not_rendered
-from emci.settings import Settings
+from emci.settings import EMSCRIPTEN_PLATFORM, Settings
 from emci.shards import MAX_STAGES
 from emci.workspace import PlanRequest, Workspace
 
@@ -525,8 +525,12 @@ def recipe() -> None:
 def recipe_new(ctx: click.Context, project: str, version: str | None) -> None:
     """Create a recipe for a PyPI project from its sdist, ready to edit."""
     from emci.new_recipe import create
+    from emci.recipes import variant_values
 
-    path = create(ctx.obj.settings().recipes_dir, project, version)
+    settings = ctx.obj.settings()
+    pythons = variant_values(settings.variant_config, EMSCRIPTEN_PLATFORM).get("python") or []
+    python_version = str(pythons[0]) if pythons else "3.11"
+    path = create(settings.recipes_dir, project, version, python_version)
     log.info("created %s (review the TODOs, then `emci lint --all`)", path)
 
 

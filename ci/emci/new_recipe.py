@@ -3,7 +3,14 @@
 edit. The sdist file comes from pip's configured index (pypi.py; its build backend never
 runs), giving its sha256 and whether it has C code; about and run
 requirements come from py-rattler-build's PyPI recipe generator when PyPI's JSON API answers,
-else from the sdist's PKG-INFO, so it works wherever pip does.
+else from the sdist's PKG-INFO (or its `*.egg-info/requires.txt` when PKG-INFO lists none),
+so it works wherever pip does.
+
+Requirements are those of the wasm Python: environment markers are evaluated for
+emscripten-wasm32 and the repository's Python version (`typing_extensions; python_version <
+"3.12"` is kept, `pexpect; sys_platform != "emscripten"` is not), and a PyPI project that a
+recipe of the tree already packages (its `extra.sources.pypi`) is named as that recipe names
+its package (`stack_data`, not `stack-data`).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.markers import InvalidMarker
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 from ruamel.yaml import YAML
@@ -28,6 +37,24 @@ from emci.errors import EmciError
 from emci.pypi import download_sdist
 
 IGNORED_REQUIREMENTS = {"python"}
+
+# Directories of an sdist whose C files are not the package's own (test data, docs).
+NOT_PACKAGE_CODE = {"test", "tests", "testing", "doc", "docs", "example", "examples", "benchmarks"}
+
+
+def target_environment(python_version: str) -> dict[str, str]:
+    """PEP 508 marker values of the emscripten-wasm32 CPython that recipes build for."""
+    return {
+        "python_version": python_version,
+        "python_full_version": f"{python_version}.0",
+        "sys_platform": "emscripten",
+        "platform_system": "Emscripten",
+        "os_name": "posix",
+        "platform_machine": "wasm32",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "extra": "",
+    }
 
 
 @dataclass
@@ -41,17 +68,19 @@ class ProjectInfo:
     homepage: str = ""
     requires: list[str] = field(default_factory=list)
     has_c_code: bool = False
+    module: str = ""  # the import name (IPython for ipython); "" when not found
 
 
 def conda_name(project: str) -> str:
     return re.sub(r"[-_.]+", "-", project).lower()
 
 
-def from_sdist(project: str, version: str | None) -> ProjectInfo:
+def from_sdist(project: str, version: str | None, python_version: str = "3.11") -> ProjectInfo:
     spec = f"{project}=={version}" if version else project
     with tempfile.TemporaryDirectory(prefix="emci-new-") as tmp:
         sdist = download_sdist(spec, Path(tmp))
-        metadata, names = _read_sdist(sdist)
+        metadata, names, requires_txt = _read_sdist(sdist)
+        requires = metadata.get_all("Requires-Dist") or requires_dist_of(requires_txt or "")
         info = ProjectInfo(
             project=metadata.get("Name", project),
             version=metadata.get("Version", version or ""),
@@ -60,8 +89,9 @@ def from_sdist(project: str, version: str | None) -> ProjectInfo:
             summary=metadata.get("Summary", ""),
             license=metadata.get("License-Expression") or metadata.get("License", ""),
             homepage=metadata.get("Home-page", ""),
-            requires=[r for r in metadata.get_all("Requires-Dist") or [] if ";" not in r],
-            has_c_code=any(n.endswith((".c", ".cpp", ".pyx")) for n in names),
+            requires=for_target(requires, target_environment(python_version), sdist.name),
+            has_c_code=has_c_code(names),
+            module=import_name(names, project),
         )
         _check_identity(info, project)
         if not info.homepage:
@@ -92,8 +122,8 @@ def _check_identity(info: ProjectInfo, requested: str) -> None:
 
 
 def _read_sdist(path: Path):
-    """The sdist's PKG-INFO (top folder) and its member names; an EmciError naming the file
-    when it is no readable archive or has no PKG-INFO."""
+    """The sdist's PKG-INFO (top folder), its member names and its egg-info requires.txt (or
+    None); an EmciError naming the file when it is no readable archive or has no PKG-INFO."""
     try:
         return _read_archive(path)
     except StopIteration:
@@ -103,23 +133,130 @@ def _read_sdist(path: Path):
 
 
 def _read_archive(path: Path):
+    """PKG-INFO, member names, and the text of `*.egg-info/requires.txt` (or None)."""
     parser = email.parser.Parser()
     if path.name.endswith(".zip"):
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
-            pkg_info = next(n for n in names if n.count("/") == 1 and n.endswith("PKG-INFO"))
-            return parser.parsestr(archive.read(pkg_info).decode()), names
-    with tarfile.open(path) as archive:
+            read = archive.read
+    else:
+        archive = tarfile.open(path)
         names = archive.getnames()
+
+        def read(name: str) -> bytes:
+            member = archive.extractfile(name)
+            return member.read() if member else b""
+
+    try:
         pkg_info = next(n for n in names if n.count("/") == 1 and n.endswith("PKG-INFO"))
-        return parser.parsestr(archive.extractfile(pkg_info).read().decode()), names
+        requires = next((n for n in names if _is_requires_txt(n)), None)
+        return (
+            parser.parsestr(read(pkg_info).decode()),
+            names,
+            read(requires).decode() if requires else None,
+        )
+    finally:
+        if not path.name.endswith(".zip"):
+            archive.close()
 
 
-def requirement_line(requirement: str) -> str | None:
+def _is_requires_txt(name: str) -> bool:
+    parts = name.split("/")
+    return (
+        len(parts) in (3, 4)
+        and parts[-2].endswith(".egg-info")
+        and parts[-1] == "requires.txt"
+        and (len(parts) == 3 or parts[1] == "src")
+    )
+
+
+def requires_dist_of(requires_txt: str) -> list[str]:
+    """setuptools' `requires.txt` as Requires-Dist lines: the unconditional block, and
+    `[:marker]` blocks with their marker; `[extra]` blocks are left out."""
+    lines: list[str] = []
+    marker: str | None = ""
+    for raw in requires_txt.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            extra, _, condition = line[1:-1].partition(":")
+            marker = condition if not extra else None
+            continue
+        if marker is None:
+            continue
+        lines.append(f"{line}; {marker}" if marker else line)
+    return lines
+
+
+def for_target(requires: list[str], environment: dict[str, str], where: str) -> list[str]:
+    """The Requires-Dist entries that apply to the target environment, without markers;
+    entries of extras are left out."""
+    kept = []
+    for entry in requires:
+        try:
+            requirement = Requirement(entry)
+        except InvalidRequirement as exc:
+            raise EmciError(f"{where}: Requires-Dist {entry!r}: {exc}") from None
+        if requirement.marker is not None:
+            try:
+                if not requirement.marker.evaluate(environment):
+                    continue
+            except InvalidMarker as exc:  # pragma: no cover - Requirement parsed it
+                raise EmciError(f"{where}: Requires-Dist {entry!r}: {exc}") from None
+        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        kept.append(f"{requirement.name}{extras}{requirement.specifier}")
+    return kept
+
+
+def has_c_code(names: list[str]) -> bool:
+    """C, C++ or Cython sources of the package itself (not of its tests or docs)."""
+    for name in names:
+        if name.endswith((".c", ".cpp", ".pyx")):
+            folders = {part.lower() for part in name.split("/")[1:-1]}
+            if not folders & NOT_PACKAGE_CODE:
+                return True
+    return False
+
+
+def import_name(names: list[str], project: str) -> str:
+    """The top-level package of the sdist (`top/<pkg>/__init__.py` or under `src/`) whose name
+    matches the project's, ignoring case and `-_.`; "" when there is none."""
+    wanted = canonicalize_name(project)
+    for name in names:
+        parts = name.split("/")
+        if parts[-1] != "__init__.py" or len(parts) not in (3, 4):
+            continue
+        if len(parts) == 4 and parts[1] != "src":
+            continue
+        if canonicalize_name(parts[-2]) == wanted:
+            return parts[-2]
+    return ""
+
+
+def packaged_names(recipes_dir: Path) -> dict[str, str]:
+    """PyPI project (canonical name) -> conda package name, from the tree's recipes that
+    fetch a PyPI sdist (`extra.sources.pypi: project==version`)."""
+    names: dict[str, str] = {}
+    yaml = YAML(typ="safe")
+    for path in sorted(recipes_dir.glob("*/*/recipe.yaml")):
+        try:
+            data = yaml.load(path.read_text())
+            project = str(data["extra"]["sources"]["pypi"])
+            package = str(data["package"]["name"])
+        except Exception:  # not a PyPI recipe, or not one we can read: nothing to learn
+            continue
+        project = re.split(r"[<>=!~;\[\s]", project, maxsplit=1)[0]
+        if project and "$" not in package:
+            names[canonicalize_name(project)] = package
+    return names
+
+
+def requirement_line(requirement: str, known: dict[str, str] | None = None) -> str | None:
     match = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(?:\[[^\]]*\])?\s*(.*)", requirement)
     if not match:
         return None
-    name = conda_name(match.group(1))
+    name = (known or {}).get(canonicalize_name(match.group(1))) or conda_name(match.group(1))
     if name in IGNORED_REQUIREMENTS:
         return None
     spec = match.group(2).strip().strip("()").replace(" ", "")
@@ -130,16 +267,17 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def recipe_data(info: ProjectInfo) -> CommentedMap:
+def recipe_data(info: ProjectInfo, known: dict[str, str] | None = None) -> CommentedMap:
     """The recipe as a ruamel.yaml document: every text from the sdist is a YAML scalar that
-    ruamel quotes as it needs (a summary with a colon, quotes or a `#` stays a string)."""
+    ruamel quotes as it needs (a summary with a colon, quotes or a `#` stays a string).
+    `known` maps PyPI projects to the conda names the tree packages them under."""
     name = conda_name(info.project)
     filename = info.filename.replace(info.version, "${{ version }}")
-    module = module_name(info.project)
+    module = module_name(info.project)  # the test file's name
     build = CommentedSeq(['${{ compiler("c") }}'] if info.has_c_code else [])
     build.append("cross-python_${{ target_platform }}")
     run = CommentedSeq(["python"])
-    run += [line for r in info.requires if (line := requirement_line(r))]
+    run += [line for r in info.requires if (line := requirement_line(r, known))]
     about = CommentedMap(
         homepage=info.homepage or "https://example.org",
         license=info.license or "TODO",
@@ -183,12 +321,12 @@ def recipe_data(info: ProjectInfo) -> CommentedMap:
     return data
 
 
-def recipe_text(info: ProjectInfo) -> str:
+def recipe_text(info: ProjectInfo, known: dict[str, str] | None = None) -> str:
     yaml = YAML()
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
-    yaml.dump(recipe_data(info), out)
+    yaml.dump(recipe_data(info, known), out)
     return out.getvalue()
 
 
@@ -197,7 +335,7 @@ def module_name(project: str) -> str:
 
 
 def test_text(info: ProjectInfo) -> str:
-    module = module_name(info.project)
+    module = info.module or module_name(info.project)
     return f'''"""{info.project} in the wasm Python (run by pytester under Node)."""
 
 import {module}
@@ -227,14 +365,16 @@ def enrich_from_generator(info: ProjectInfo) -> bool:
     return True
 
 
-def create(recipes_dir: Path, project: str, version: str | None = None) -> Path:
-    info = from_sdist(project, version)
+def create(
+    recipes_dir: Path, project: str, version: str | None = None, python_version: str = "3.11"
+) -> Path:
+    info = from_sdist(project, version, python_version)
     enrich_from_generator(info)
     folder = recipes_dir / "recipes_emscripten" / conda_name(info.project)
     if folder.exists():
         raise EmciError(f"{folder}: a recipe with that name already exists")
     folder.mkdir(parents=True)
     module = module_name(info.project)
-    (folder / "recipe.yaml").write_text(recipe_text(info))
+    (folder / "recipe.yaml").write_text(recipe_text(info, packaged_names(recipes_dir)))
     (folder / f"test_{module}.py").write_text(test_text(info))
     return folder / "recipe.yaml"
