@@ -190,3 +190,25 @@ def test_generations(repo: Repo):
         [wasm("bzip2"), wasm("zlib")],
         [wasm("libzip")],
     ]
+
+
+def test_the_graphs_walk_of_requirements_is_the_recipes_own(repo: Repo):
+    """build_graph walks requirements as plain tuples; they must be Recipe.requirements()."""
+    from emci.graph import _requirements
+
+    compiler_recipe(repo)
+    repo.recipe(
+        "every-kind",
+        recipe_text(
+            "every-kind", build=['${{ compiler("c") }}', "cmake"], host=["zlib"], run=["zlib >=1"]
+        )
+        + "tests:\n  - script: [true]\n    requirements:\n      build: [nodejs]\n"
+        "      run: [pytest]\n",
+    )
+    tree = Renderer(repo.root / "conda_build_config.yaml").render_tree(repo.root / "recipes")
+    for recipe in tree.recipes.values():
+        mine = [(o, k, p, r) for o, k, p, r in _requirements(recipe)]
+        theirs = [(n.output, n.kind, n.package, n.requirement) for n in recipe.requirements()]
+        assert mine == theirs
+    kinds = {k for _o, k, _p, _r in _requirements(tree.recipes[wasm("every-kind")])}
+    assert kinds == {"build", "host", "run", "test_build", "test_run"}

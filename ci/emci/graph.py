@@ -16,7 +16,7 @@ descendants); this module only decides which edges exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -161,6 +161,22 @@ class _Specs:
         return parsed.matches(self.record(output))
 
 
+def _requirements(recipe: Recipe) -> Iterator[tuple[Output, str, PackageKey, Requirement]]:
+    """`Recipe.requirements()` as plain tuples (the graph walks every one of them)."""
+    build, target = recipe.build_platform, recipe.target_platform
+    for output in recipe.outputs:
+        kinds = output.requirements
+        for kind, subdir, requirements in (
+            ("build", build, kinds.build),
+            ("host", target, kinds.host),
+            ("run", target, kinds.run),
+            ("test_build", build, kinds.test_build),
+            ("test_run", target, kinds.test_run),
+        ):
+            for requirement in requirements:
+                yield output, kind, PackageKey(subdir, requirement.name), requirement
+
+
 def build_graph(recipes: dict[str, Recipe], failures: Iterable[RecipeError] = ()) -> RecipeGraph:
     """Edges from every matching producer to each consumer; raises CycleError on a cycle.
     `failures` are the recipes that did not render (kept for plans that need them)."""
@@ -200,16 +216,12 @@ def build_graph(recipes: dict[str, Recipe], failures: Iterable[RecipeError] = ()
     merged: dict[PackageKey, list[Producer]] = {}  # candidates by package key, once each
     edges: dict[tuple[str, str], list[Need]] = {}
     for name in sorted(recipes):
-        recipe = recipes[name]
-        for item in recipe.requirements():
-            requirement = item.requirement
-            candidates = merged.get(item.package)
+        for output, kind, package, requirement in _requirements(recipes[name]):
+            candidates = merged.get(package)
             if candidates is None:
-                candidates = merged[item.package] = result.candidates(item.package)
+                candidates = merged[package] = result.candidates(package)
             if not candidates:  # nothing in the tree has that name: an outside package
-                result.external.append(
-                    Unsatisfied(name, item.kind, item.package, requirement.spec, ())
-                )
+                result.external.append(Unsatisfied(name, kind, package, requirement.spec, ()))
                 continue
             if requirement.pin == "pin_subpackage":
                 own = [p for p in candidates if p.recipe == name]
@@ -217,21 +229,21 @@ def build_graph(recipes: dict[str, Recipe], failures: Iterable[RecipeError] = ()
             matched = [p for p in candidates if specs.matches(requirement, p.output)]
             others = tuple(p for p in matched if p.recipe != name)
             own_output = len(others) < len(matched) and any(
-                p.recipe == name and p.output.name == item.output.name for p in matched
+                p.recipe == name and p.output.name == output.name for p in matched
             )
-            if own_output and not others and item.kind in SELF_KINDS and not requirement.pin:
+            if own_output and not others and kind in SELF_KINDS and not requirement.pin:
                 problem(
                     name,
-                    f"requirements.{item.kind}: {requirement.spec!r} is this recipe's own output "
-                    f"{item.output.name!r} and no other recipe produces a version of it",
+                    f"requirements.{kind}: {requirement.spec!r} is this recipe's own output "
+                    f"{output.name!r} and no other recipe produces a version of it",
                 )
                 continue
             if not matched:
                 result.external.append(
-                    Unsatisfied(name, item.kind, item.package, requirement.spec, tuple(candidates))
+                    Unsatisfied(name, kind, package, requirement.spec, tuple(candidates))
                 )
                 continue
-            need = Need(name, item.output.name, item.kind, item.package, requirement, others)
+            need = Need(name, output.name, kind, package, requirement, others)
             result.needs.append(need)
             for producer in sorted({p.recipe for p in others}):
                 edges.setdefault((producer, name), []).append(need)

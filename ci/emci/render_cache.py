@@ -215,13 +215,14 @@ def recipe_from_json(data: Mapping[str, Any], recipe_id: str, path: Path):
     def requirements(entries: Any, kind: str) -> tuple[Requirement, ...]:
         _check(type(entries) is list, kind)
         result = []
+        append = result.append
         for entry in entries:
             triple = tuple(entry)
             found = known.get(triple)
             if found is None:
                 _check(len(triple) == 3 and all(type(x) is str for x in triple), kind)
                 found = known[triple] = Requirement(*triple)
-            result.append(found)
+            append(found)
         return tuple(result)
 
     outputs = []
