@@ -153,3 +153,14 @@ def test_a_recipe_that_does_not_render_fails_only_the_plans_that_need_it(tree: R
     done = emci(tree, "build", "recipes", "usesit", "--dry-run")
     assert_one_line_error(done, "recipes_emscripten/oldschool does not render")
     assert_one_line_error(done, "recipes_emscripten/usesit", "'oldschool'")
+
+
+def test_the_same_package_from_two_recipes_fails_plans_including_either(tree: Repo):
+    tree.recipe("zlib-ng", recipe_text("zlib"))
+    tree.commit("a second recipe producing zlib 1.0 with the same build string")
+    done = emci(tree, "graph")
+    assert done.returncode == 0, done.stderr
+    assert "WARNING: " in done.stderr and "zlib-ng/recipe.yaml" in done.stderr
+    done = emci(tree, "build", "recipes", "libpng", "--dry-run")
+    assert_one_line_error(done, "zlib/recipe.yaml", "is also produced by", "zlib-ng/recipe.yaml")
+    assert emci(tree, "build", "recipes", "bzip2", "--dry-run").returncode == 0

@@ -206,6 +206,8 @@ def graph(ctx: click.Context, refs: tuple[str, ...], fmt: str, with_dependents: 
     click.echo(draw(workspace.subgraph(base, head, with_dependents=with_dependents), fmt))
     for name in sorted(workspace.graph.broken):
         log.warning("%s", not_rendered(workspace.graph.broken[name]))
+    for problem in workspace.graph.problems_for(workspace.graph.problems):
+        log.warning("%s", problem)  # fails any plan that includes the recipe
 
 
 # -- build ----------------------------------------------------------------------------------
