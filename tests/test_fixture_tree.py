@@ -207,3 +207,27 @@ def test_a_plan_that_needs_the_broken_recipe_fails_naming_it(tree: Path):
     assert done.returncode == 1
     assert "ERROR: recipes_emscripten/legacy-widget does not render: " in done.stderr
     assert "legacy-widget/recipe.yaml: invalid value for 'build'" in done.stderr
+
+
+@pytest.mark.e2e
+def test_two_recipes_of_one_folder_name_build_with_their_own_logs(tree: Path, tmp_path: Path):
+    """Really built: the native protoc and the wasm library (and the compiler stand-in)."""
+    done = emci(tree, "build", "recipes", "recipes/protobuf", "recipes_emscripten/protobuf")
+    assert done.returncode == 0, done.stdout + done.stderr
+    logs = tree / "build" / "logs"
+    assert "25.3" in (logs / "recipes" / "protobuf.log").read_text()
+    wasm_log = (logs / "recipes_emscripten" / "protobuf.log").read_text()
+    assert "libprotobuf-static" in wasm_log and "emscripten-wasm32" in wasm_log
+    times = json.loads((tree / "build" / "build-times.json").read_text())
+    assert {COMPILER, native("protobuf"), wasm("protobuf")} <= set(times)
+    manifest = json.loads((tree / "build" / "last-build.json").read_text())
+    assert {r["recipe"] for r in manifest["results"]} == {
+        COMPILER,
+        native("protobuf"),
+        wasm("protobuf"),
+    }
+    metadata = json.loads((tree / "output" / "emci-metadata.json").read_text())["packages"]
+    by_file = {key.split("/")[-1].rsplit("-", 2)[0]: v["recipe"] for key, v in metadata.items()}
+    assert by_file["protobuf"] == native("protobuf")
+    assert by_file["libprotobuf"] == by_file["libprotobuf-static"] == wasm("protobuf")
+    assert "[1/3] built recipes/emscripten_emscripten-wasm32" in done.stdout
