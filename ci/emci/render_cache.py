@@ -26,7 +26,7 @@ from emci import __version__
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 KINDS = ("build", "host", "run", "test_build", "test_run")
 
 
@@ -104,7 +104,7 @@ class RenderCache:
             if hashlib.sha256(body).hexdigest() != header["sha256"]:
                 raise ValueError("checksum mismatch")
             recipe: Recipe = recipe_from_json(json.loads(body), recipe_id, recipe_path)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
             log.debug("render cache: %s: not used (%s)", recipe_id, exc)
             self.misses += 1
             return None
@@ -164,33 +164,38 @@ def _files(folder: str) -> list[tuple[str, str]]:
 
 
 def recipe_to_json(recipe) -> dict[str, Any]:
+    """The body of an entry. Requirements are listed once per recipe (`requirements`: name,
+    spec, pin) and each output's kinds refer to them by index: less to parse and build."""
+    table: dict[tuple[str, str, str], int] = {}
+
+    def indices(requirements) -> list[int]:
+        return [table.setdefault((r.name, r.spec, r.pin), len(table)) for r in requirements]
+
+    outputs = [
+        {
+            "name": output.name,
+            "version": output.version,
+            "build_string": output.build_string,
+            "subdir": output.subdir,
+            "variant": dict(output.variant),
+            "requirements": [indices(getattr(output.requirements, kind)) for kind in KINDS],
+            "fingerprint": dict(output.fingerprint),
+            "test_files": list(output.test_files),
+            "build_number": output.build_number,
+        }
+        for output in recipe.outputs
+    ]
     return {
         "name": recipe.name,
         "folder": recipe.folder,
         "target_platform": recipe.target_platform,
-        "outputs": [_output_to_json(output) for output in recipe.outputs],
+        "requirements": [list(triple) for triple in table],
+        "outputs": outputs,
         "sources": [
             {"urls": list(s.urls), "sha256": s.sha256, "file_name": s.file_name}
             for s in recipe.sources
         ],
         "extra": recipe.extra,
-    }
-
-
-def _output_to_json(output) -> dict[str, Any]:
-    return {
-        "name": output.name,
-        "version": output.version,
-        "build_string": output.build_string,
-        "subdir": output.subdir,
-        "variant": dict(output.variant),
-        "requirements": {
-            kind: [[r.name, r.spec, r.pin] for r in getattr(output.requirements, kind)]
-            for kind in KINDS
-        },
-        "fingerprint": dict(output.fingerprint),
-        "test_files": list(output.test_files),
-        "build_number": output.build_number,
     }
 
 
@@ -205,29 +210,20 @@ def _string(value: Any, what: str) -> str:
 
 
 def recipe_from_json(data: Mapping[str, Any], recipe_id: str, path: Path):
-    """A Recipe from an entry's body; ValueError (or KeyError/TypeError) on a malformed one.
-    The checksum proved the body is what was stored; these checks catch an entry of another
-    shape, cheaply (containers and scalars, not every string of every map)."""
+    """A Recipe from an entry's body; ValueError (or KeyError/TypeError/IndexError) on a
+    malformed one. The checksum proved the body is what was stored; these checks catch an
+    entry of another shape, cheaply (containers and scalars, not every string of every map)."""
     from emci.recipes import Output, Recipe, Requirement, Requirements, Source
 
-    known: dict[tuple[str, str, str], Requirement] = {}  # one object per distinct triple
-
-    def requirements(entries: Any, kind: str) -> tuple[Requirement, ...]:
-        _check(type(entries) is list, kind)
-        result = []
-        append = result.append
-        for entry in entries:
-            triple = tuple(entry)
-            found = known.get(triple)
-            if found is None:
-                _check(len(triple) == 3 and all(type(x) is str for x in triple), kind)
-                found = known[triple] = Requirement(*triple)
-            append(found)
-        return tuple(result)
-
+    table = []
+    for triple in data["requirements"]:
+        _check(type(triple) is list and len(triple) == 3, "requirements")
+        _check(all(type(part) is str for part in triple), "requirements")
+        table.append(Requirement(*triple))
     outputs = []
     for item in data["outputs"]:
-        lists = item["requirements"]
+        kinds = item["requirements"]
+        _check(type(kinds) is list and len(kinds) == len(KINDS), "requirements")
         number = item["build_number"]
         _check(type(number) is int, "build_number")
         variant, fingerprint, test_files = item["variant"], item["fingerprint"], item["test_files"]
@@ -240,13 +236,7 @@ def recipe_from_json(data: Mapping[str, Any], recipe_id: str, path: Path):
                 build_string=_string(item["build_string"], "build_string"),
                 subdir=_string(item["subdir"], "subdir"),
                 variant=variant,
-                requirements=Requirements(
-                    requirements(lists["build"], "build"),
-                    requirements(lists["host"], "host"),
-                    requirements(lists["run"], "run"),
-                    requirements(lists["test_build"], "test_build"),
-                    requirements(lists["test_run"], "test_run"),
-                ),
+                requirements=Requirements(*(tuple(map(table.__getitem__, i)) for i in kinds)),
                 fingerprint=fingerprint,
                 test_files=tuple(test_files),
                 build_number=number,
