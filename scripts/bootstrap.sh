@@ -60,11 +60,11 @@ if [ "$emci_only" = no ]; then
     # Build tools for cross-python (see recipes/recipes/cross-python_*): the machine's
     # python3.11 runs them, so they are installed for it as plain files, not into a venv.
     tools=.venv/cross-python-tools
-    if [ ! -f "$tools/.complete" ]; then
+    if [ ! -f "$tools/.cross-python-tools" ]; then
         rm -rf "$tools"
         "${pip[@]}" install --target "$tools" pip 'setuptools>=78.1.1' wheel 'cython>=3.0' \
             hatchling hatch-vcs flit-core setuptools-scm
-        touch "$tools/.complete"
+        touch "$tools/.cross-python-tools"  # the mark cross-python3.11 looks for
     fi
 fi
 

@@ -16,6 +16,7 @@ from emci import scheduler
 from emci.channel_meta import now
 from emci.channels import ChannelIndex
 from emci.graph import RecipeGraph
+from emci.package_file import read_package
 from emci.plan import Plan
 from emci.publish import ensure_channel, publish
 from emci.recipes import Recipe, short_aliases
@@ -23,7 +24,6 @@ from emci.scheduler import BUILT, EXISTED, FAILED, TaskResult
 from emci.settings import Settings
 from emci.sources import Mirror, stage_recipe
 from emci.substitutes import Substitute
-from emci.worker import TEST_RESULTS
 from emci.workspace import PlanRequest, Workspace
 
 log = logging.getLogger(__name__)
@@ -163,10 +163,11 @@ class RecipeBuilder:
         shutil.rmtree(cache, ignore_errors=True)
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "RATTLER_CACHE_DIR": str(cache)}
         env.setdefault("NODE_PATH", "/usr/share/nodejs")
-        # scripts/bootstrap.sh puts them beside emci, in its virtual environment
+        # cross-python's build tools: scripts/bootstrap.sh puts them beside emci, in its
+        # virtual environment; builds see PATH (not other variables), so their bin/ goes last
         tools = Path(sys.prefix) / "cross-python-tools"
-        if tools.is_dir():
-            env.setdefault("CROSS_PYTHON_PATH", str(tools))
+        if (tools / ".cross-python-tools").is_file():
+            env["PATH"] = os.pathsep.join(filter(None, [env.get("PATH"), str(tools / "bin")]))
         start = scheduler.now()
         with log_path.open("w") as handle:
             for substitute in substitutes:
@@ -191,7 +192,7 @@ class RecipeBuilder:
             self.settings.output,
             metadata,
             short_aliases(self.recipes),
-            per_file=test_results(stage),
+            per_file=test_results(stage, self.recipes[name]),
         )
         shutil.rmtree(stage, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
@@ -240,15 +241,20 @@ def write_step_summary(report: BuildReport, environ: Mapping[str, str]) -> None:
             handle.write(f"### emci build\n\n```\n{report.table()}\n```\n")
 
 
-def test_results(stage: Path) -> dict[str, dict[str, str]]:
-    """Per package file, {"tests": "passed" | "none"} as the worker recorded it; a package
-    the worker did not record is "unknown", never "passed"."""
-    try:
-        recorded = json.loads((stage / TEST_RESULTS).read_text())
-    except (OSError, ValueError):
-        recorded = {}
-    packages = (f"{p.parent.name}/{p.name}" for p in stage.glob("*/*.conda"))
-    return {key: {"tests": str(recorded.get(key, "unknown"))} for key in packages}
+def test_results(stage: Path, recipe: Recipe) -> dict[str, dict[str, str]]:
+    """Per staged package file, {"tests": ...}: "passed" for an output of the recipe with
+    tests (the worker ran every test embedded in the package, and rattler-build checked the
+    package_contents tests while packaging; the build got here, so all passed), "none" for
+    an output without tests, never "passed"; "unknown" for a package no output names."""
+    tested: dict[str, bool] = {}
+    for output in recipe.outputs:
+        tested[output.name] = tested.get(output.name, False) or output.has_tests
+    results = {}
+    for package in sorted(stage.glob("*/*.conda")):
+        name = read_package(package).name
+        status = "unknown" if name not in tested else "passed" if tested[name] else "none"
+        results[f"{package.parent.name}/{package.name}"] = {"tests": status}
+    return results
 
 
 def log_path_for(settings: Settings, recipe: str) -> Path:

@@ -5,25 +5,18 @@
 
 Builds every output with rattler-build into the stage directory (never into the channel),
 copies rattler-build's build log into this process's output, then runs each package's
-tests (Node tests included) with their output logged, and records each package's result in
-the stage's `emci-tests.json` ("none" for a package without tests). Exit status 0 means
-built, and tested where the package has tests.
+tests (Node tests included) with their output logged. Exit status 0 means built and tested.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import warnings
 from pathlib import Path
 
 from emci.exiting import leave
 from emci.settings import BUILD_PLATFORM
-
-# In the stage directory: per package file ("subdir/file"), "passed", "failed" or "none"
-# (a package without tests is published as tested "none", never "passed").
-TEST_RESULTS = "emci-tests.json"
 
 
 class _LogCallback:
@@ -89,13 +82,8 @@ def test(stage: Path, channels: list[str]) -> int:
         print("BUILD FAILED: rattler-build produced no package", flush=True)
         return 1
     failed = 0
-    results = {}
     for path in packages:
         package = Package.from_file(path)
-        key = f"{path.parent.name}/{path.name}"
-        results[key] = "passed" if package.test_count else "none"
-        if not package.test_count:
-            print(f"== {path.name} has no tests (published with tests: none)", flush=True)
         for index in range(package.test_count):
             print(f"== test {index} of {path.name}", flush=True)
             try:
@@ -110,8 +98,6 @@ def test(stage: Path, channels: list[str]) -> int:
                 ok = False
             print(f"== test {index} of {path.name}: {'PASSED' if ok else 'FAILED'}", flush=True)
             failed += 0 if ok else 1
-            results[key] = results[key] if ok else "failed"
-    (stage / TEST_RESULTS).write_text(json.dumps(results, indent=1, sort_keys=True))
     if failed:
         print(f"TESTS FAILED: {failed}", flush=True)
         return 1
