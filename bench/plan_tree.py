@@ -2,9 +2,10 @@
 
     python bench/plan_tree.py [--recipes 1000] [--seed 1] [--repeat 5] [--profile]
 
-1. Cold plan of every recipe (render without the cache, typed recipes, DAG, plan), in this
-   process after imports, against rattler-build's bare render of the same recipes
-   (`Stage0Recipe.from_file(...).render(...)` each). Goal: at most 1.2x.
+1. Cold plan of every recipe (render with an empty cache, which it fills; typed recipes,
+   DAG, plan), in this process after imports, against rattler-build's bare render of the
+   same recipes (`Stage0Recipe.from_file(...).render(...)` each). Goal: at most 1.2x. The
+   same plan with --no-cache is printed beside it.
 2. Warm plan of a one-recipe change (`Workspace.plan_changes(main, HEAD)`, the render cache
    filled except for the changed recipe), in this process after imports. Goal: <= 0.3 s.
 3. The no-op `emci plan HEAD HEAD` as a whole process against `python -c "import emci.cli"`,
@@ -235,8 +236,11 @@ def bare_render(root: Path) -> int:
     return count
 
 
-def cold_plan(root: Path) -> int:
-    workspace = Workspace(Settings.load(root), cache=False)
+def cold_plan(root: Path, cache: bool = True) -> int:
+    """A plan of every recipe with an empty render cache (which it fills), or none."""
+    settings = Settings.load(root)
+    shutil.rmtree(settings.render_cache, ignore_errors=True)
+    workspace = Workspace(settings, cache=cache)
     plan = workspace.plan_recipes(sorted(workspace.graph.recipes), with_dependents=False)
     return len(plan.names)
 
@@ -300,25 +304,27 @@ def main() -> int:
         changed = make_repository(root)
 
         # 1. cold: interleaved with the bare render so that both see the same machine
-        bare_times, cold_times = [], []
+        bare_times, cold_times, uncached_times = [], [], []
         variants = planned = 0
         for _ in range(args.repeat):
             seconds, variants = median_time(lambda: bare_render(root), 1)
             bare_times.append(seconds)
             seconds, planned = median_time(lambda: cold_plan(root), 1)
             cold_times.append(seconds)
+            seconds, _planned = median_time(lambda: cold_plan(root, cache=False), 1)
+            uncached_times.append(seconds)
         bare, cold = statistics.median(bare_times), statistics.median(cold_times)
+        uncached = statistics.median(uncached_times)
 
-        # 2. warm: the cache filled, the changed recipe's entry stale
-        warm_plan(root)
-        entry = Settings.load(root).render_cache / f"{changed}.json"
-        stale = entry.with_suffix(".stale")
+        # 2. warm: the cache filled on main, so the recipe the topic branch changed is stale
+        entries = Settings.load(root).render_cache / "entries"
+        stale = entries.with_name("entries.main")
         git(root, "checkout", "-q", "main")
-        warm_plan(root)  # main's entry for the recipe the topic branch changes
-        shutil.copy(entry, stale)
+        warm_plan(root)
+        shutil.copy(entries, stale)
         git(root, "checkout", "-q", "topic")
         warm, warm_planned = median_time(
-            lambda: warm_plan(root), args.repeat, before=lambda: shutil.copy(stale, entry)
+            lambda: warm_plan(root), args.repeat, before=lambda: shutil.copy(stale, entries)
         )
 
         # 3. whole processes
@@ -333,16 +339,20 @@ def main() -> int:
 
         if args.profile:
             profile(lambda: cold_plan(root), "cold plan of every recipe")
-            profile(lambda: (shutil.copy(stale, entry), warm_plan(root)), "warm one-recipe plan")
+            profile(lambda: (shutil.copy(stale, entries), warm_plan(root)), "warm one-recipe plan")
 
     print(
         f"recipes: {args.recipes} (rendered variants {variants}; planned {planned}); "
         f"changed on topic: {changed}"
     )
-    print(f"1. cold plan of every recipe: {cold:.3f} s; rattler-build bare render {bare:.3f} s")
+    print(
+        f"1. cold plan of every recipe (empty render cache, filled): {cold:.3f} s; "
+        f"rattler-build bare render {bare:.3f} s"
+    )
     print(
         f"   ratio {cold / bare:.2f}x (goal <= {COLD_GOAL:.1f}x): "
-        f"{verdict(cold / bare <= COLD_GOAL)}"
+        f"{verdict(cold / bare <= COLD_GOAL)}; with --no-cache {uncached:.3f} s "
+        f"({uncached / bare:.2f}x)"
     )
     print(
         f"2. warm plan of a one-recipe change: {warm:.3f} s, {warm_planned} recipe(s) planned "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Repo, recipe_text, wasm
+from conftest import Repo, native, recipe_text, wasm
 from emci import render_cache
 from emci.recipes import Renderer
 from emci.render_cache import RenderCache, recipe_to_json
@@ -37,24 +37,40 @@ def render(repo: Repo, cache: bool = True):
     return tree, store
 
 
-def entry_path(repo: Repo, recipe: str) -> Path:
-    return repo.root / "build" / "render-cache" / f"{recipe}.json"
+def cache_file(repo: Repo) -> Path:
+    return repo.root / "build" / "render-cache" / "entries"
+
+
+def lines(repo: Repo) -> dict[str, bytes]:
+    """The entries file's lines by recipe id (the first line is its format)."""
+    entries = cache_file(repo).read_bytes().split(b"\n")[1:]
+    return {line.split(b"\t", 1)[0].decode(): line for line in entries if line}
+
+
+def write_lines(repo: Repo, entries: dict[str, bytes]) -> None:
+    head = cache_file(repo).read_bytes().split(b"\n", 1)[0]
+    cache_file(repo).write_bytes(b"\n".join([head, *entries.values()]) + b"\n")
+
+
+def replace_line(repo: Repo, recipe: str, line: bytes) -> None:
+    entries = lines(repo)
+    entries[recipe] = line
+    write_lines(repo, entries)
 
 
 def rewrite(repo: Repo, recipe: str, change, *, checksum: bool = True) -> None:
     """Edit a stored entry's recipe; with `checksum`, a valid entry (the sum recomputed)."""
-    path = entry_path(repo, recipe)
-    head, body = path.read_bytes().split(b"\n", 1)
-    header, data = json.loads(head), json.loads(body)
+    recipe_id, key, digest, body = lines(repo)[recipe].split(b"\t", 3)
+    data = json.loads(body)
     change(data)
     body = json.dumps(data).encode()
     if checksum:
-        header["sha256"] = hashlib.sha256(body).hexdigest()
-    path.write_bytes(json.dumps(header).encode() + b"\n" + body)
+        digest = hashlib.sha256(body).hexdigest().encode()
+    replace_line(repo, recipe, b"\t".join([recipe_id, key, digest, body]))
 
 
 def stored(repo: Repo, recipe: str) -> dict:
-    return json.loads(entry_path(repo, recipe).read_bytes().split(b"\n", 1)[1])
+    return json.loads(lines(repo)[recipe].split(b"\t", 3)[3])
 
 
 def set_version(version: str):
@@ -130,21 +146,22 @@ def test_a_stale_entry_is_rendered_again(tree: Repo, edit: str, monkeypatch):
 )
 def test_a_corrupt_entry_is_never_trusted(tree: Repo, damage: str):
     render(tree)
-    path = entry_path(tree, wasm("zlib"))
+    line = lines(tree)[wasm("zlib")]
     if damage == "garbage":
-        path.write_bytes(b"\x00\xff not json")
+        replace_line(tree, wasm("zlib"), wasm("zlib").encode() + b"\t\x00\xff not json")
     elif damage == "truncated":
-        path.write_bytes(path.read_bytes()[:-40])
+        replace_line(tree, wasm("zlib"), line[:-40])
     elif damage == "empty":
-        path.write_bytes(b"")
+        replace_line(tree, wasm("zlib"), b"")
     elif damage == "checksum":  # the recipe edited, the sum left as it was
         rewrite(tree, wasm("zlib"), set_version("9.9"), checksum=False)
     elif damage == "wrong type":
         rewrite(tree, wasm("zlib"), lambda r: r["outputs"][0].update(build_number="0"))
     elif damage == "missing field":
         rewrite(tree, wasm("zlib"), lambda r: r["outputs"][0].pop("requirements"))
-    elif damage == "other id":  # another recipe's entry copied over this one
-        path.write_bytes(entry_path(tree, wasm("libpng")).read_bytes())
+    elif damage == "other id":  # another recipe's entry under this one's id
+        other = lines(tree)[wasm("libpng")].split(b"\t", 1)[1]
+        replace_line(tree, wasm("zlib"), wasm("zlib").encode() + b"\t" + other)
     fresh, store = render(tree)
     assert version_of(fresh, wasm("zlib")) == "1.0"
     assert fresh.recipes[wasm("zlib")].outputs[0].name == "zlib"
@@ -152,17 +169,43 @@ def test_a_corrupt_entry_is_never_trusted(tree: Repo, damage: str):
     assert render(tree)[1].misses == 0  # repaired
 
 
+@pytest.mark.parametrize("damage", ["truncated file", "another format", "not a file"])
+def test_a_damaged_entries_file_is_never_trusted(tree: Repo, damage: str):
+    render(tree)
+    path = cache_file(tree)
+    if damage == "truncated file":  # a write cut short: the last entries are lost
+        path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    elif damage == "another format":
+        path.write_bytes(path.read_bytes().replace(b"emci-render-cache", b"emci-render-cache 0", 1))
+    elif damage == "not a file":
+        path.unlink()
+        path.mkdir()
+    fresh, store = render(tree)
+    assert sorted(fresh.recipes) == [native("tool"), wasm("libpng"), wasm("zlib")]
+    assert version_of(fresh, wasm("zlib")) == "1.0"
+    assert store.misses >= 1
+    if damage != "not a file":
+        assert render(tree)[1].misses == 0  # repaired
+
+
 def test_failures_are_not_stored_and_deleted_recipes_are_pruned(tree: Repo):
     tree.recipe("broken", "package: {name: broken\n")
     first, _store = render(tree)
     assert [f.recipe for f in first.failures] == [wasm("broken")]
-    assert not entry_path(tree, wasm("broken")).exists()
+    assert wasm("broken") not in lines(tree)
     assert render(tree)[0].failures[0].recipe == wasm("broken")  # rendered (and failed) again
     tree.remove("recipes/recipes_emscripten/zlib")
     tree.recipe("zlib2", recipe_text("zlib2"))
     render(tree)
-    assert not entry_path(tree, wasm("zlib")).exists()
-    assert entry_path(tree, wasm("zlib2")).exists()
+    assert sorted(lines(tree)) == [native("tool"), wasm("libpng"), wasm("zlib2")]
+
+
+def test_a_warm_run_writes_nothing(tree: Repo):
+    render(tree)
+    before = cache_file(tree).stat()
+    assert render(tree)[1].hits == 3
+    after = cache_file(tree).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
 def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
@@ -184,7 +227,7 @@ def test_plan_uses_the_cache_and_no_cache_bypasses_it(tree: Repo):
     assert not (tree.root / "build" / "render-cache").exists()  # neither read nor written
     done = emci(tree, "plan", "main", "HEAD")
     assert done.returncode == 0, done.stderr
-    assert entry_path(tree, wasm("zlib")).is_file()
+    assert wasm("zlib") in lines(tree)
     # a (valid) entry that says otherwise is what a cached plan sees; --no-cache renders
     rewrite(tree, wasm("zlib"), lambda r: r["outputs"][0].update(name="zlibx"))
     done = emci(tree, "plan", "main", "HEAD")

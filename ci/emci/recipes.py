@@ -378,8 +378,8 @@ class Renderer:
                 continue
             if cache is not None and key is not None:
                 cache.store(recipes[id], key)
-        if cache is not None and wanted is None and cache.misses:
-            cache.prune(set(recipes))
+        if cache is not None:
+            cache.save(whole_tree=wanted is None)
         return RecipeTree(recipes=recipes, failures=tuple(failures))
 
 

@@ -1,4 +1,4 @@
-"""Rendered recipes kept on disk (`build/render-cache/<id>.json`), so a plan renders only the
+"""Rendered recipes kept on disk (`build/render-cache/entries`), so a plan renders only the
 recipes that changed since the last run.
 
 An entry is used only when its key matches, and the key covers everything a render depends
@@ -9,6 +9,11 @@ of the code that renders and stores recipes). An entry that does not match, does
 or fails its own checksum is ignored and replaced by a fresh render: nothing read from the
 cache is trusted beyond what the key and the checksum prove. Recipes that fail to render are
 not stored. Only JSON is read, never pickles: a tampered file cannot run code.
+
+The entries live in one file, one line each (`id TAB key TAB sha256 TAB body`, the body the
+recipe as JSON and the sha256 over its bytes), read once and written once per command (a
+temporary file renamed over the old one), only when an entry changed: a thousand files
+would cost a thousand creations on a cold run.
 """
 
 from __future__ import annotations
@@ -18,15 +23,17 @@ import importlib.util
 import json
 import logging
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from emci import __version__
+from emci.settings import RECIPE_FOLDERS
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 KINDS = ("build", "host", "run", "test_build", "test_run")
 
 
@@ -55,7 +62,7 @@ def _code_identity() -> bytes:
 
 
 class RenderCache:
-    """Entries under `directory`, valid for one variant config file."""
+    """The entries of `directory`, valid for one variant config file."""
 
     def __init__(self, directory: Path, variant_config: Path) -> None:
         self.directory = directory
@@ -68,6 +75,12 @@ class RenderCache:
         self._base = base
         self.hits = 0
         self.misses = 0
+        self._stored: dict[str, list[bytes]] | None = None  # id -> [key, sha256, body]
+        self._fresh: dict[str, list[bytes]] = {}  # entries to write
+
+    @property
+    def path(self) -> Path:
+        return self.directory / "entries"
 
     def key(self, folder: str, target_platform: str, recipe_dir: Path) -> str:
         """The key of a recipe folder's render: its files' names and bytes, with the base."""
@@ -80,28 +93,36 @@ class RenderCache:
             digest.update(data)
         return digest.hexdigest()
 
-    def path(self, recipe_id: str) -> Path:
-        return self.directory / f"{recipe_id}.json"
+    def _entries(self) -> dict[str, list[bytes]]:
+        """The stored entries by id, read once; a line that is not an entry is skipped."""
+        if self._stored is None:
+            self._stored = {}
+            try:
+                with open(self.path, "rb") as handle:
+                    raw = handle.read()
+            except OSError:
+                return self._stored
+            header, _, lines = raw.partition(b"\n")
+            if header != f"emci-render-cache {FORMAT}".encode():
+                return self._stored
+            for line in lines.split(b"\n"):
+                parts = line.split(b"\t", 3)
+                if len(parts) == 4:
+                    self._stored[parts[0].decode(errors="replace")] = parts[1:]
+        return self._stored
 
     def load(self, recipe_id: str, key: str, recipe_path: Path):
-        """The cached recipe for `recipe_id` if its entry has this key and is intact.
-
-        An entry is two lines: a header (format, id, key, the body's sha256) and the body,
-        the recipe as JSON; the checksum is over the body's bytes as stored."""
+        """The cached recipe for `recipe_id` if its entry has this key and is intact."""
         from emci.recipes import Recipe
 
+        entry = self._entries().get(recipe_id)
         try:
-            with open(f"{self.directory}/{recipe_id}.json", "rb") as handle:
-                raw = handle.read()
-        except OSError:
-            self.misses += 1
-            return None
-        try:
-            head, _, body = raw.partition(b"\n")
-            header = json.loads(head)
-            if header["format"] != FORMAT or header["key"] != key or header["id"] != recipe_id:
+            if entry is None:
+                raise ValueError("no entry")
+            stored_key, checksum, body = entry
+            if stored_key != key.encode():
                 raise ValueError("another key")
-            if hashlib.sha256(body).hexdigest() != header["sha256"]:
+            if hashlib.sha256(body).hexdigest().encode() != checksum:
                 raise ValueError("checksum mismatch")
             recipe: Recipe = recipe_from_json(json.loads(body), recipe_id, recipe_path)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
@@ -109,39 +130,41 @@ class RenderCache:
             self.misses += 1
             return None
         self.hits += 1
+        self._fresh[recipe_id] = entry
         return recipe
 
     def store(self, recipe, key: str) -> None:
-        """Write an entry (temporary file, then rename); a cache that cannot be written is
-        only a slower next run."""
+        """Keep a fresh render's entry for `save`."""
         try:
             body = json.dumps(recipe_to_json(recipe), separators=(",", ":")).encode()
         except (TypeError, ValueError) as exc:  # a value JSON cannot hold: render it each time
             log.debug("render cache: %s not stored: %s", recipe.id, exc)
             return
-        header = {
-            "format": FORMAT,
-            "id": recipe.id,
-            "key": key,
-            "sha256": hashlib.sha256(body).hexdigest(),
-        }
-        path = self.path(recipe.id)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(json.dumps(header).encode() + b"\n" + body)
-            tmp.replace(path)
-        except OSError as exc:
-            log.debug("render cache: %s not written: %s", path, exc)
+        checksum = hashlib.sha256(body).hexdigest().encode()
+        self._fresh[recipe.id] = [key.encode(), checksum, body]
 
-    def prune(self, keep: set[str]) -> None:
-        """Remove the entries of recipes that no longer exist."""
-        if not self.directory.is_dir():
+    def save(self, whole_tree: bool) -> None:
+        """Write the entries used or made by this run (with the other stored ones unless
+        this run saw the whole tree: entries of recipes that are gone are dropped), when
+        anything changed. A cache that cannot be written is only a slower next run."""
+        stored = self._entries()
+        entries = dict(self._fresh) if whole_tree else {**stored, **self._fresh}
+        if entries == stored:
             return
-        for path in self.directory.glob("*/*.json"):
-            recipe_id = f"{path.parent.name}/{path.name[: -len('.json')]}"
-            if recipe_id not in keep:
-                path.unlink(missing_ok=True)
+        for folder in RECIPE_FOLDERS:  # the one-file-per-recipe layout of earlier versions
+            shutil.rmtree(self.directory / folder, ignore_errors=True)
+        lines = [f"emci-render-cache {FORMAT}".encode()]
+        lines += [b"\t".join([i.encode(), *entry]) for i, entry in sorted(entries.items())]
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(b"\n".join(lines) + b"\n")
+            tmp.replace(self.path)
+        except OSError as exc:
+            log.debug("render cache: %s not written: %s", self.path, exc)
+            tmp.unlink(missing_ok=True)
+            return
+        self._stored = entries
 
 
 def _files(folder: str) -> list[tuple[str, str]]:
