@@ -320,7 +320,7 @@ def main() -> int:
         entries = Settings.load(root).render_cache / "entries"
         stale = entries.with_name("entries.main")
         git(root, "checkout", "-q", "main")
-        warm_plan(root)
+        Workspace(Settings.load(root)).tree  # noqa: B018 - renders main's tree into the cache
         shutil.copy(entries, stale)
         git(root, "checkout", "-q", "topic")
         warm, warm_planned = median_time(
