@@ -2,8 +2,10 @@
 # Sets this repository up on a stock Debian 12 machine (idempotent; apt needs root or sudo):
 #   - Debian packages: python3 and python3-venv (Debian's python3 is externally managed,
 #     PEP 668, and has no pip: emci lives in a virtual environment), git; for builds,
-#     Emscripten 3.1.6 (it brings Debian's nodejs 18) and the tools recipes use from the
-#     machine (make, cmake, pkg-config, autotools, patch, tcl);
+#     Emscripten 3.1.6 (it brings Debian's nodejs 18: the toolchain the 3.1.6 compiler package
+#     wraps), LLVM 19 (clang-19, lld-19, llvm-19: the compilers the packaged Emscripten 3.1.69
+#     runs), node-acorn (its JS optimizer's parser), g++ and ninja (binaryen's build) and the
+#     tools recipes use from the machine (make, cmake, pkg-config, autotools, patch, tcl);
 #   - .venv/ (git-ignored), made by the machine's python3 (/usr/bin/python3, or $PYTHON):
 #     emci and its Python dependencies. Run `.venv/bin/emci ...`, or `source .venv/bin/activate`.
 #   - .venv/cross-python-tools/: the Python build tools cross-python gives the machine's
@@ -29,8 +31,8 @@ done
 
 apt_packages=(python3 python3-venv git ca-certificates)
 if [ "$emci_only" = no ]; then
-    apt_packages+=(emscripten make cmake pkg-config autoconf automake libtool patch xz-utils
-                   bzip2 tcl)
+    apt_packages+=(emscripten clang-19 lld-19 llvm-19 node-acorn g++ ninja-build
+                   make cmake pkg-config autoconf automake libtool patch xz-utils bzip2 tcl)
 fi
 if [ "$with_tests" = yes ]; then
     apt_packages+=(chromium)

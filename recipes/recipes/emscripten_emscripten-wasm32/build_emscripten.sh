@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Emscripten 3.1.69 from Debian 13's source package, installed under $PREFIX/lib/emscripten
+# with its own config file and a frozen cache of prebuilt system libraries.
+set -euo pipefail
+
+src="$SRC_DIR/emscripten"
+root="$PREFIX/lib/emscripten"
+llvm_root="${EM_LLVM_ROOT:-/usr/lib/llvm-19/bin}"
+
+# Debian's patches, in their series order (one expects LLVM 19, one binaryen 120), then ours.
+cd "$src"
+debian="$SRC_DIR/debian-packaging"   # the debian tarball (its top folder may be stripped)
+[ -d "$debian/debian" ] && debian="$debian/debian"
+while read -r patch _; do
+    case "$patch" in ''|'#'*) continue ;; esac
+    echo "== debian patch $patch"
+    patch -p1 --forward --quiet < "$debian/patches/$patch"
+done < "$debian/patches/series"
+patch -p1 --forward < "$RECIPE_DIR/frozen-cache-missing-library-error.patch"
+# The dfsg tarball leaves out a generated header and source; the cache copies the headers
+# into its sysroot on first use, so they must exist before any emcc call.
+python3 tools/create_dom_pk_codes.py
+
+python3 tools/install.py "$root"
+rm -rf "$root/test" "$root/site" "$root/docs" "$root/media"
+# The JS optimizer imports acorn as an ES module: ship the machine's copy (Debian's
+# node-acorn) inside the tree, where Node's resolver looks.
+mkdir -p "$root/node_modules"
+cp -rL /usr/share/nodejs/acorn "$root/node_modules/acorn"
+
+write_config() {  # write_config FILE BINARYEN_ROOT FROZEN
+    cat > "$1" <<CONFIG
+# Emscripten's config for this package (read from the emscripten root: activation unsets
+# EM_CONFIG and the EM_* overrides that would point elsewhere).
+import shutil
+LLVM_ROOT = '$llvm_root'
+BINARYEN_ROOT = '$2'
+NODE_JS = shutil.which('node') or 'node'
+CACHE = '$root/cache'
+FROZEN_CACHE = $3
+CONFIG
+}
+
+# Build the system libraries with the build environment's binaryen, cache writable.
+build_config="$SRC_DIR/emscripten-build-config.py"
+write_config "$build_config" "$BUILD_PREFIX" False
+unset EM_CACHE EM_FROZEN_CACHE EM_BINARYEN_ROOT EM_PORTS EMCC_CFLAGS
+# emcc is a Python program: the machine's python3 (rattler-build's $PYTHON names the host's)
+export EM_CONFIG="$build_config" PYTHON=/usr/bin/python3
+mapfile -t libraries < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$RECIPE_DIR/system_libraries.txt" | awk '{print $1}')
+"$root/emcc" --version
+start=$SECONDS
+"$root/embuilder" build "${libraries[@]}"
+echo "== embuilder: ${#libraries[@]} libraries in $((SECONDS - start)) s"
+start=$SECONDS
+"$root/embuilder" --pic build "${libraries[@]}"
+echo "== embuilder --pic: ${#libraries[@]} libraries in $((SECONDS - start)) s"
+unset EM_CONFIG
+rm -f "$root/cache/cache.lock"
+rm -rf "$root/cache/ports" "$root/cache/build"
+du -sh "$root/cache"
+
+# The installed package's own config: its binaryen, a frozen cache.
+write_config "$root/.emscripten" "$PREFIX" True
+
+# Commands on PATH: each runs the tree's own launcher (which finds emcc.py beside itself)
+# with the machine's python3: $PYTHON, which the launcher would prefer, names a wasm python
+# or cross-python in the builds of Python packages.
+mkdir -p "$PREFIX/bin"
+for tool in emcc em++ emar emranlib emnm emstrip emsize emcmake emconfigure emmake em-config embuilder emsymbolizer; do
+    cat > "$PREFIX/bin/$tool" <<WRAPPER
+#!/bin/sh
+if [ -n "\${EMSDK_PYTHON:-}" ]; then PYTHON="\$EMSDK_PYTHON"
+elif [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3
+else PYTHON=python3
+fi
+export PYTHON
+exec "\$(dirname "\$0")/../lib/emscripten/$tool" "\$@"
+WRAPPER
+    chmod +x "$PREFIX/bin/$tool"
+done
