@@ -109,6 +109,9 @@ class Runner:
         self.artifacts.mkdir(parents=True)
         self.jobs = 0
         self.mirror = work / "mirror"
+        self.caches = work / "cache-store"  # actions/cache: key -> saved path
+        self.caches.mkdir()
+        self.saves: list[tuple[Path, dict[str, str]]] = []  # post-job cache saves
 
     def job(self, workflow: str, job_id: str, context: dict[str, str]) -> dict[str, str]:
         """Run one job in a fresh workspace; returns its steps' outputs (GITHUB_OUTPUT)."""
@@ -146,6 +149,11 @@ class Runner:
                     check=False,
                 )
                 assert done.returncode == 0, f"{job_id}: {step.get('name')}: {done.stderr}"
+        for where, options in self.saves:  # actions/cache saves when the job succeeded
+            saved = self.caches / options["key"]
+            if not saved.exists() and (where / options["path"]).exists():
+                shutil.copytree(where / options["path"], saved)
+        self.saves.clear()
         outputs = {}
         for line in outputs_file.read_text().splitlines():
             key, _, value = line.partition("=")
@@ -153,6 +161,8 @@ class Runner:
         return outputs
 
     def expand(self, text: str, context: dict[str, str]) -> str:
+        context = {"github.sha": "HEAD", **context}
+
         def value(match: re.Match) -> str:
             expression = match.group(1).strip()
             assert expression in context, f"unknown expression in a step: {expression}"
@@ -178,8 +188,20 @@ class Runner:
                 ["git", "clone", "-q", "-b", "topic", str(self.origin), str(workspace)],
                 check=True,
             )
-        elif action in ("actions/setup-python", "actions/setup-node"):
-            pass
+        elif action in ("actions/cache", "actions/cache/restore"):
+            prefixes = [p.strip() for p in options.get("restore-keys", "").splitlines()]
+            found = self.caches / options["key"]
+            if not found.exists():  # the newest cache whose key starts with a restore key
+                older = [
+                    c
+                    for c in sorted(self.caches.iterdir(), key=lambda c: c.stat().st_mtime_ns)
+                    if any(p and c.name.startswith(p) for p in prefixes)
+                ]
+                found = older[-1] if older else found
+            if found.exists():
+                shutil.copytree(found, workspace / options["path"], dirs_exist_ok=True)
+            if action == "actions/cache":
+                self.saves.append((workspace, options))
         elif action == "actions/upload-artifact":
             paths = [p.strip() for p in options["path"].splitlines() if p.strip()]
             target = self.artifacts / options["name"]
@@ -272,6 +294,8 @@ def test_sharded_pull_request_build_gives_the_unsharded_channel(fixture_repo: Pa
             )
     runner.job("build-pr.yml", "collect", {})
     sharded = runner.artifacts / "packages-and-logs"
+    # the plan job saved the rendered recipes; every shard job restored them
+    assert (runner.caches / "render-cache-HEAD" / "entries").is_file()
 
     unsharded_runner = Runner(fixture_repo, tmp_path / "unsharded")
     unsharded_runner.job("build-pr.yml", "build", {})
