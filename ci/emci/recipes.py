@@ -292,10 +292,10 @@ class Renderer:
         """The variant config one recipe renders with: its own variants.yaml, if any,
         under the repository's (which wins for keys both name, as in rattler-build)."""
         repository = self.variants_for(target_platform)
-        local = path.parent / RECIPE_VARIANTS_FILE
-        if not local.is_file():
+        local = os.path.join(os.path.dirname(path), RECIPE_VARIANTS_FILE)
+        if not os.path.isfile(local):
             return repository
-        own = load_variant_config(local, self.platform_config(target_platform))
+        own = load_variant_config(Path(local), self.platform_config(target_platform))
         return own.merge(repository)
 
     def render(self, folder: str, path: Path, id: str | None = None) -> Recipe:
