@@ -29,12 +29,42 @@ from pathlib import Path
 from typing import Any
 
 from emci import __version__
+from emci.recipes import Output, Recipe, Requirement, Requirements, Source
 from emci.settings import RECIPE_FOLDERS
 
 log = logging.getLogger(__name__)
 
 FORMAT = 3
 KINDS = ("build", "host", "run", "test_build", "test_run")
+# Every field of the types an entry holds, in their order (a test checks them against the
+# dataclasses: a new field must be stored and read here too).
+STORED_FIELDS = {
+    "Recipe": (
+        "id",
+        "name",
+        "folder",
+        "path",
+        "target_platform",
+        "outputs",
+        "sources",
+        "extra",
+    ),
+    "Output": (
+        "name",
+        "version",
+        "build_string",
+        "subdir",
+        "variant",
+        "requirements",
+        "fingerprint",
+        "test_files",
+        "has_tests",
+        "build_number",
+    ),
+    "Requirements": KINDS,
+    "Requirement": ("name", "spec", "pin"),
+    "Source": ("urls", "sha256", "file_name"),
+}
 
 
 def rattler_build_identity() -> str:
@@ -111,10 +141,8 @@ class RenderCache:
                     self._stored[parts[0].decode(errors="replace")] = parts[1:]
         return self._stored
 
-    def load(self, recipe_id: str, key: str, recipe_path: Path):
+    def load(self, recipe_id: str, key: str, recipe_path: Path) -> Recipe | None:
         """The cached recipe for `recipe_id` if its entry has this key and is intact."""
-        from emci.recipes import Recipe
-
         entry = self._entries().get(recipe_id)
         try:
             if entry is None:
@@ -204,6 +232,7 @@ def recipe_to_json(recipe) -> dict[str, Any]:
             "requirements": [indices(getattr(output.requirements, kind)) for kind in KINDS],
             "fingerprint": dict(output.fingerprint),
             "test_files": list(output.test_files),
+            "has_tests": output.has_tests,
             "build_number": output.build_number,
         }
         for output in recipe.outputs
@@ -222,63 +251,71 @@ def recipe_to_json(recipe) -> dict[str, Any]:
     }
 
 
-def _check(condition: bool, what: str) -> None:
-    if not condition:
-        raise ValueError(f"{what}: not what emci stores")
-
-
-def _string(value: Any, what: str) -> str:
-    _check(type(value) is str, what)
-    return value
-
-
-def recipe_from_json(data: Mapping[str, Any], recipe_id: str, path: Path):
+def recipe_from_json(data: Mapping[str, Any], recipe_id: str, path: Path) -> Recipe:
     """A Recipe from an entry's body; ValueError (or KeyError/TypeError/IndexError) on a
     malformed one. The checksum proved the body is what was stored; these checks catch an
-    entry of another shape, cheaply (containers and scalars, not every string of every map)."""
-    from emci.recipes import Output, Recipe, Requirement, Requirements, Source
-
+    entry of another shape, cheaply (containers and scalars, not every string of every map):
+    this runs for every recipe of a warm plan."""
     table = []
-    for triple in data["requirements"]:
-        _check(type(triple) is list and len(triple) == 3, "requirements")
-        _check(all(type(part) is str for part in triple), "requirements")
-        table.append(Requirement(*triple))
+    for name, spec, pin in data["requirements"]:
+        if type(name) is not str or type(spec) is not str or type(pin) is not str:
+            raise ValueError("requirements: not [name, spec, pin] strings")
+        table.append(Requirement(name, spec, pin))
+    get = table.__getitem__
     outputs = []
     for item in data["outputs"]:
-        kinds = item["requirements"]
-        _check(type(kinds) is list and len(kinds) == len(KINDS), "requirements")
-        number = item["build_number"]
-        _check(type(number) is int, "build_number")
-        variant, fingerprint, test_files = item["variant"], item["fingerprint"], item["test_files"]
-        _check(type(variant) is dict and type(fingerprint) is dict, "variant")
-        _check(type(test_files) is list, "test_files")
+        build, host, run, test_build, test_run = item["requirements"]
+        name, version = item["name"], item["version"]
+        build_string, subdir = item["build_string"], item["subdir"]
+        variant, fingerprint = item["variant"], item["fingerprint"]
+        test_files, has_tests, number = item["test_files"], item["has_tests"], item["build_number"]
+        if not (
+            type(name) is str
+            and type(version) is str
+            and type(build_string) is str
+            and type(subdir) is str
+            and type(variant) is dict
+            and type(fingerprint) is dict
+            and type(test_files) is list
+            and type(has_tests) is bool
+            and type(number) is int
+        ):
+            raise ValueError(f"outputs: {name!r} is not what emci stores")
+        requirements = Requirements(
+            tuple(map(get, build)),
+            tuple(map(get, host)),
+            tuple(map(get, run)),
+            tuple(map(get, test_build)),
+            tuple(map(get, test_run)),
+        )
         outputs.append(
             Output(
-                name=_string(item["name"], "name"),
-                version=_string(item["version"], "version"),
-                build_string=_string(item["build_string"], "build_string"),
-                subdir=_string(item["subdir"], "subdir"),
-                variant=variant,
-                requirements=Requirements(*(tuple(map(table.__getitem__, i)) for i in kinds)),
-                fingerprint=fingerprint,
-                test_files=tuple(test_files),
-                build_number=number,
+                name,
+                version,
+                build_string,
+                subdir,
+                variant,
+                requirements,
+                fingerprint,
+                tuple(test_files),
+                has_tests,
+                number,
             )
         )
     sources = []
     for item in data["sources"]:
         urls = item["urls"]
-        _check(type(urls) is list, "urls")
+        if type(urls) is not list:
+            raise ValueError("sources: urls is not a list")
         sources.append(Source(tuple(urls), item["sha256"], item["file_name"]))
-    extra = data["extra"]
-    _check(type(extra) is dict, "extra")
-    return Recipe(
-        id=recipe_id,
-        name=_string(data["name"], "name"),
-        folder=_string(data["folder"], "folder"),
-        path=path,
-        target_platform=_string(data["target_platform"], "target_platform"),
-        outputs=tuple(outputs),
-        sources=tuple(sources),
-        extra=extra,
+    name, folder, target, extra = (
+        data["name"],
+        data["folder"],
+        data["target_platform"],
+        data["extra"],
     )
+    if not (type(name) is str and type(folder) is str and type(target) is str):
+        raise ValueError("name, folder or target_platform is not a string")
+    if type(extra) is not dict:
+        raise ValueError("extra: not a mapping")
+    return Recipe(recipe_id, name, folder, path, target, tuple(outputs), tuple(sources), extra)
