@@ -357,30 +357,37 @@ class Renderer:
         whose folder, variant config and tools are unchanged is read from it. `found` is
         `discover(recipes_dir)` when the caller has it already."""
         wanted = set(only) if only is not None else None
-        recipes: dict[str, Recipe] = {}
-        failures: list[RecipeError] = []
+        selected = []
         for folder, path in discover(recipes_dir.resolve()) if found is None else found:
             id = recipe_id(folder, path)
-            if wanted is not None and id not in wanted:
-                continue
-            key = None
-            if cache is not None:
-                key = cache.key(folder, RECIPE_FOLDERS[folder], path.parent)
+            if wanted is None or id in wanted:
+                selected.append((folder, path, id))
+        recipes: dict[str, Recipe] = {}
+        keys: dict[str, str] = {}
+        missing = selected
+        if cache is not None:  # every key and lookup first, then the renders the cache lacks
+            missing = []
+            for folder, path, id in selected:
+                key = keys[id] = cache.key(folder, RECIPE_FOLDERS[folder], path.parent)
                 cached = cache.load(id, key, path)
-                if cached is not None:
+                if cached is None:
+                    missing.append((folder, path, id))
+                else:
                     recipes[id] = cached
-                    continue
+        failures: list[RecipeError] = []
+        for folder, path, id in missing:
             try:
                 recipes[id] = self.render(folder, path, id)
             except RecipeError as exc:
                 exc.names = written_names(path)
                 failures.append(exc)
                 continue
-            if cache is not None and key is not None:
-                cache.store(recipes[id], key)
+            if cache is not None:
+                cache.store(recipes[id], keys[id])
         if cache is not None:
             cache.save(whole_tree=wanted is None)
-        return RecipeTree(recipes=recipes, failures=tuple(failures))
+        ordered = {id: recipes[id] for _folder, _path, id in selected if id in recipes}
+        return RecipeTree(recipes=ordered, failures=tuple(failures))
 
 
 def check_text(path: Path, recipe: str | None = None) -> None:
