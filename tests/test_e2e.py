@@ -214,6 +214,32 @@ def test_wasm_python_runs_in_node_from_an_installed_env(built: Path, tmp_path: P
     assert launcher.stdout.strip() == "42"
 
 
+def test_the_kernel_shell_runs_from_an_installed_env(built: Path, tmp_path: Path):
+    """The Python side of the xeus-python kernel, installed from the channel like a user's
+    environment: xeus-python-shell runs a cell (its result reaches the kernel's hook) and
+    completes with jedi, in Node."""
+    prefix = tmp_path / "env"
+    done = emci(built, "env", "create", str(prefix), "python", "xeus-python-shell", "jedi")
+    assert done.returncode == 0, done.stderr
+    code = (
+        "import json, os, tempfile\n"
+        "os.environ['IPYTHONDIR'] = tempfile.mkdtemp()\n"
+        "from xeus_python_shell.shell import XPythonShellApp\n"
+        "app = XPythonShellApp()\n"
+        "app.initialize(use_jedi=True, argv=[])\n"
+        "results = []\n"
+        "app.shell.displayhook.publish_execution_result = lambda n, d, m: results.append(d)\n"
+        "app.shell.run_cell('import json\\n%time x = 1 + 1\\nx', store_history=True)\n"
+        "matches, _, _ = app.shell.complete_code('json.du', 7)\n"
+        "print(json.dumps([results, matches]))\n"
+    )
+    done = emci(built, "run", str(prefix), "--", "-c", code)
+    assert done.returncode == 0, done.stderr
+    results, matches = json.loads(done.stdout.strip().splitlines()[-1])
+    assert results == [{"text/plain": "2"}]
+    assert "dumps" in matches
+
+
 def test_cross_python_builds_an_extension_module(built: Path, tmp_path: Path):
     git(built, "checkout", "-q", "-b", "add-spam")
     shutil.copytree(
