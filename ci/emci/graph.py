@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import networkx as nx
 import rattler
@@ -40,9 +41,9 @@ class Producer:
         return f"{self.recipe} ({self.output.name} {self.output.version})"
 
 
-@dataclass(frozen=True)
-class Need:
-    """One requirement of one recipe output and the in-tree outputs that satisfy it."""
+class Need(NamedTuple):
+    """One requirement of one recipe output and the in-tree outputs that satisfy it. (A
+    named tuple, as Unsatisfied: a graph makes one per requirement of the tree.)"""
 
     recipe: str
     output: str
@@ -63,8 +64,7 @@ class Need:
         return f"{self.kind} {self.spec!r} matched by {', '.join(map(str, chosen))}"
 
 
-@dataclass(frozen=True)
-class Unsatisfied:
+class Unsatisfied(NamedTuple):
     """A requirement no recipe in the tree satisfies."""
 
     recipe: str
