@@ -11,11 +11,15 @@ import pytest
 
 def test_installed_with_metadata():
     assert version("matplotlib-inline") == "0.2.2"
-    assert any(str(f).endswith("matplotlib_inline/backend_inline.py") for f in files("matplotlib-inline"))
+    assert any(
+        str(f).endswith("matplotlib_inline/backend_inline.py") for f in files("matplotlib-inline")
+    )
 
 
 def test_config_defaults():
-    (config_py,) = [f for f in files("matplotlib-inline") if str(f).endswith("matplotlib_inline/config.py")]
+    (config_py,) = [
+        f for f in files("matplotlib-inline") if str(f).endswith("matplotlib_inline/config.py")
+    ]
     spec = importlib.util.spec_from_file_location("inline_config", Path(config_py.locate()))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

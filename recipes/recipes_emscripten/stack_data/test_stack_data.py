@@ -7,7 +7,7 @@ import stack_data
 
 
 def test_frame_lines_and_variables():
-    answer = 6 * 7
+    answer = 6 * 7  # noqa: F841 (read back from the frame)
     frame = sys._getframe()
     info = stack_data.FrameInfo(frame)
     assert info.executing.node is not None

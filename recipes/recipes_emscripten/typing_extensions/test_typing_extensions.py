@@ -1,6 +1,8 @@
 """typing_extensions in the wasm Python: backports that Python 3.11 lacks."""
 
-from typing_extensions import Literal, TypedDict, get_type_hints, override, TypeIs
+from typing import Literal
+
+from typing_extensions import TypedDict, TypeIs, get_type_hints, override
 
 
 class Movie(TypedDict, total=False):

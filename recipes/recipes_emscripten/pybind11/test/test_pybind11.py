@@ -2,9 +2,8 @@
 
 import sys
 
-import pytest
-
 import demo
+import pytest
 
 
 def test_it_is_a_wasm_side_module():
