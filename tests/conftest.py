@@ -158,3 +158,66 @@ def npm_install(prefix: Path, *packages: str) -> Path:
             check=True,
         )
     return modules
+
+
+# -- the end-to-end build of the whole tree, once per pytest run ------------------------------
+
+
+def run_emci(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m emci --root ROOT ARGS...`, output captured (and printed for the log)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "emci", "--root", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print(done.stdout, done.stderr)
+    return done
+
+
+def git_in(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
+    ).stdout
+
+
+@pytest.fixture(scope="session")
+def e2e_mirror(tmp_path_factory) -> Path:
+    """One source mirror for the run: EMCI_SOURCE_MIRROR when set, else the repository's
+    own (build/mirror) when it has one, else a fresh one."""
+    given = os.environ.get("EMCI_SOURCE_MIRROR")
+    if given:
+        return Path(given)
+    own = REPO_ROOT / "build" / "mirror"
+    return own if own.is_dir() else tmp_path_factory.mktemp("mirror")
+
+
+@pytest.fixture(scope="session")
+def e2e_tree(tmp_path_factory, e2e_mirror: Path):
+    """A copy of this repository on branch main, every recipe built into its output/ with
+    `emci build all`: the toolchain packages (binaryen, both compiler packages) and the tree.
+    Built once per pytest run and shared by every module that needs real packages."""
+    root = tmp_path_factory.mktemp("e2e") / "repo"
+    root.mkdir()
+    for item in ("recipes", "pyproject.toml", "conda_build_config.yaml", ".gitignore"):
+        source = REPO_ROOT / item
+        if source.is_dir():
+            shutil.copytree(source, root / item)
+        else:
+            shutil.copy(source, root / item)
+    git_in(root, "init", "-q", "-b", "main")
+    git_in(root, "add", "-A")
+    git_in(root, "commit", "-q", "-m", "recipes")
+    previous = os.environ.get("EMCI_SOURCE_MIRROR")
+    os.environ["EMCI_SOURCE_MIRROR"] = str(e2e_mirror)
+    done = run_emci(root, "build", "all", "--jobs", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    yield root
+    if previous is None:
+        os.environ.pop("EMCI_SOURCE_MIRROR", None)
+    else:
+        os.environ["EMCI_SOURCE_MIRROR"] = previous

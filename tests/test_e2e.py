@@ -2,7 +2,7 @@
 their Node tests, and install from the resulting channel with a conda client (py-rattler).
 
 One build of the whole tree (in a copy of the repository, a real git repo) is shared by
-the tests of this module.
+the tests of this module and every other one that needs it (conftest.e2e_tree).
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import GIT_ENV, REPO_ROOT, npm_install
+from conftest import REPO_ROOT, git_in, npm_install, run_emci
 
 pytestmark = pytest.mark.e2e
 
@@ -33,52 +32,17 @@ RECIPES = (
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **GIT_ENV},
-    ).stdout
+    return git_in(root, *args)
 
 
 def emci(root: Path, *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [sys.executable, "-m", "emci", "--root", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    print(done.stdout, done.stderr)
-    return done
+    return run_emci(root, *args)
 
 
 @pytest.fixture(scope="module")
-def mirror(tmp_path_factory) -> Path:
-    """One source mirror for the module (the repository's own, when it has one)."""
-    own = REPO_ROOT / "build" / "mirror"
-    return own if own.is_dir() else tmp_path_factory.mktemp("mirror")
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, mirror: Path):
-    """A copy of this repository on branch main, every recipe built into output/."""
-    root = tmp_path_factory.mktemp("e2e") / "repo"
-    root.mkdir()
-    for item in ("recipes", "pyproject.toml", "conda_build_config.yaml", ".gitignore"):
-        source = REPO_ROOT / item
-        if source.is_dir():
-            shutil.copytree(source, root / item)
-        else:
-            shutil.copy(source, root / item)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "recipes")
-    os.environ["EMCI_SOURCE_MIRROR"] = str(mirror)
-    done = emci(root, "build", "all", "--jobs", "2")
-    assert done.returncode == 0, done.stdout + done.stderr
-    yield root
-    os.environ.pop("EMCI_SOURCE_MIRROR", None)
+def built(e2e_tree: Path) -> Path:
+    """The tree built once per run (conftest.e2e_tree)."""
+    return e2e_tree
 
 
 def repodata(root: Path, subdir: str) -> dict:
