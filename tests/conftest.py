@@ -196,11 +196,27 @@ def e2e_mirror(tmp_path_factory) -> Path:
     return own if own.is_dir() else tmp_path_factory.mktemp("mirror")
 
 
+# What the end-to-end tests need, built once per run (`emci build recipes`, which adds the
+# in-tree dependencies: the C libraries CPython links, pytest's own dependencies): not the
+# whole tree, which the README's main command builds. Each line says which test needs it.
+E2E_RECIPES = (
+    "recipes/emscripten_emscripten-wasm32",  # every toolchain of its variants.yaml (+ binaryen)
+    "recipes/cross-python_emscripten-wasm32",  # extension modules (pyyaml, markupsafe, spam)
+    "recipes/pytester",  # Python packages' tests in Node
+    "recipes_emscripten/python",  # env create / emci run, the channel page
+    "recipes_emscripten/libzip",  # a C library with C dependencies (zlib, bzip2), installs
+    "recipes_emscripten/pyyaml",  # a C extension linking a C library (libyaml)
+    "recipes_emscripten/markupsafe",  # a failing Python test fails the build
+    "recipes_emscripten/pytest",  # the test environment of the Python packages
+)
+
+
 @pytest.fixture(scope="session")
 def e2e_tree(tmp_path_factory, e2e_mirror: Path):
-    """A copy of this repository on branch main, every recipe built into its output/ with
-    `emci build all`: the toolchain packages (binaryen, both compiler packages) and the tree.
-    Built once per pytest run and shared by every module that needs real packages."""
+    """A copy of this repository on branch main with E2E_RECIPES built into its output/
+    (`emci build recipes`): the toolchain packages (binaryen, the compiler packages) and the
+    part of the tree the end-to-end tests use. Built once per pytest run and shared by every
+    module that needs real packages."""
     root = tmp_path_factory.mktemp("e2e") / "repo"
     root.mkdir()
     for item in ("recipes", "pyproject.toml", "conda_build_config.yaml", ".gitignore"):
@@ -214,7 +230,7 @@ def e2e_tree(tmp_path_factory, e2e_mirror: Path):
     git_in(root, "commit", "-q", "-m", "recipes")
     previous = os.environ.get("EMCI_SOURCE_MIRROR")
     os.environ["EMCI_SOURCE_MIRROR"] = str(e2e_mirror)
-    done = run_emci(root, "build", "all", "--jobs", "2")
+    done = run_emci(root, "build", "recipes", *E2E_RECIPES, "--jobs", "2")
     assert done.returncode == 0, done.stdout + done.stderr
     yield root
     if previous is None:
