@@ -208,6 +208,8 @@ E2E_RECIPES = (
     "recipes_emscripten/pyyaml",  # a C extension linking a C library (libyaml)
     "recipes_emscripten/markupsafe",  # a failing Python test fails the build
     "recipes_emscripten/pytest",  # the test environment of the Python packages
+    "recipes_emscripten/xeus-python-shell",  # the kernel shell from an installed env (+ IPython)
+    "recipes_emscripten/jedi",  # completion in that shell
 )
 
 
