@@ -2,8 +2,9 @@
 
     python bench/python_startup.py [--runs 10] [--prefix ENV] [--pyodide-version V]
 
-Ours: `node --no-experimental-fetch bin/python3.11.js -c pass` from an environment installed
-with `emci env create` (made from output/ unless --prefix is given). Pyodide: a fresh Node
+Ours: `node FLAGS bin/python3.11.js -c pass` (FLAGS: the ones the python package recorded in
+bin/python3.11.node-flags) from an environment installed with `emci env create` (made from
+output/, of the tree's ABI, unless --prefix is given). Pyodide: a fresh Node
 process doing `loadPyodide()` then `runPython("pass")`, with the npm `pyodide` package
 installed under build/bench/. Prints both medians and the ratio (goal: ours at most a quarter
 of Pyodide's), and the installed size of python + stdlib against Pyodide's core files.
@@ -22,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "ci"))
 
-from emci.env import create_env, node_command, python_entry  # noqa: E402
+from emci.env import create_env, environment_abi, node_command, python_entry  # noqa: E402
+from emci.settings import Settings  # noqa: E402
 
 PYODIDE_SCRIPT = """\
 const { loadPyodide } = require("pyodide");
@@ -87,7 +89,8 @@ def main() -> int:
         prefix = args.prefix
         if prefix is None:
             prefix = Path(tmp) / "env"
-            create_env(prefix, ["python"], [str(ROOT / "output")])
+            abi = environment_abi(lambda: Settings.load(ROOT), None, needs_repository=True)
+            create_env(prefix, ["python"], [str(ROOT / "output")], abi=abi)
         entry = python_entry(prefix)
         ours = median_seconds(node_command(entry, ["-c", "pass"]), args.runs)
         ours_size = tree_size([entry, entry.with_suffix(".wasm"), prefix / "lib" / "python3.11"])

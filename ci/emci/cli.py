@@ -555,16 +555,27 @@ def env() -> None:
     help="Channel to install from (repeatable; the first has priority). "
     "Default: output/, then the configured channels.",
 )
+@click.option(
+    "--abi",
+    metavar="VERSION",
+    help="Emscripten ABI of the environment: every package is of that emscripten-abi. "
+    "Default: the tree's (emscripten_abi in conda_build_config.yaml).",
+)
 @click.pass_context
 def env_create(
-    ctx: click.Context, prefix: Path, specs: tuple[str, ...], channels: tuple[str, ...]
+    ctx: click.Context,
+    prefix: Path,
+    specs: tuple[str, ...],
+    channels: tuple[str, ...],
+    abi: str | None,
 ) -> None:
     """Solve and install SPECS for emscripten-wasm32 into PREFIX."""
-    from emci.env import create_env
+    from emci.env import create_env, environment_abi
 
+    pin = environment_abi(ctx.obj.settings, abi, needs_repository=not channels)
     if not channels:
         channels = tuple(ctx.obj.settings().build_channels())
-    for package in create_env(prefix, list(specs), list(channels)):
+    for package in create_env(prefix, list(specs), list(channels), abi=pin):
         log.info("%s %s %s  (%s)", package.name, package.version, package.build, package.channel)
     log.info("created %s", prefix)
 

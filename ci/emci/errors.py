@@ -71,7 +71,7 @@ class BuildError(EmciError):
 
 def one_line(exc: BaseException) -> str:
     """A one-line reason from an exception whose text may be a multi-line diagnostic."""
-    lines = [line.strip(" │×╭╰─┬┴┼") for line in str(exc).splitlines()]
+    lines = [line.strip(" │×╭╰└├─┬┴┼") for line in str(exc).splitlines()]
     lines = [line for line in lines if line]
     text = "; ".join(dict.fromkeys(lines)) or type(exc).__name__
     return text[:400]

@@ -4,6 +4,7 @@ Read from `[tool.emci]` in the repository's pyproject.toml when a command runs (
 import). Environment overrides: EMCI_SOURCE_MIRROR (mirror directory),
 EMCI_READONLY_MIRRORS (read-only mirror directories, separated by `:`, replacing
 `readonly_mirrors`) and EMCI_CHANNEL_PROFILE (which list of outside channels to use).
+`[tool.emci.abi]` names the Emscripten ABI's package and variant keys (abi.py).
 Relative paths are relative to the repository root.
 """
 
@@ -14,6 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emci.abi import AbiSettings
 from emci.errors import ConfigError
 
 BUILD_PLATFORM = "linux-64"
@@ -38,6 +40,7 @@ class Settings:
     variant_config: Path
     channels: tuple[str, ...] = field(default_factory=tuple)
     readonly_mirrors: tuple[Path, ...] = field(default_factory=tuple)
+    abi: AbiSettings | None = None  # [tool.emci.abi]: none, no ABI pin or ABI rule
 
     @property
     def recipes_dir(self) -> Path:
@@ -79,6 +82,11 @@ class Settings:
             variant_config=root / table.get("variant_config", "conda_build_config.yaml"),
             channels=tuple(profiles[profile]),
             readonly_mirrors=_readonly_mirrors(root, table),
+            abi=(
+                AbiSettings.from_table(table["abi"], f"{root / 'pyproject.toml'}: [tool.emci.abi]")
+                if "abi" in table
+                else None
+            ),
         )
 
 

@@ -49,6 +49,12 @@ cp python.wasm "$PREFIX/bin/python3.11.wasm"
 sed -i 's/"python\.wasm"/"python3.11.wasm"/' "$PREFIX/bin/python3.11.js"
 rm -f "$PREFIX/bin/python3.js"
 install -m 0755 "$RECIPE_DIR/launcher.sh" "$PREFIX/bin/python3.11"
+# How Node runs programs of this Emscripten: the compiler package's EM_NODE (`node` and its
+# flags). Its flags are recorded for the launcher and for `emci run`.
+case "${EM_NODE:?the compiler package sets EM_NODE}" in
+    node|node\ *) echo "${EM_NODE#node}" | sed 's/^ *//' > "$PREFIX/bin/python3.11.node-flags" ;;
+    *) echo "EM_NODE is '$EM_NODE', not node and its flags" >&2; exit 1 ;;
+esac
 ln -sf python3.11 "$PREFIX/bin/python3"
 ln -sf python3.11 "$PREFIX/bin/python"
 

@@ -1,4 +1,8 @@
 #!/bin/sh
-# Runs this prefix's wasm CPython under Node.js (NODERAWFS: the host file system is visible).
+# Runs this prefix's wasm CPython under Node.js (NODERAWFS: the host file system is visible),
+# with the Node flags its compiler asked for, recorded beside it at build time.
 here=$(cd "$(dirname "$0")" && pwd -P)
-exec node --no-experimental-fetch "$here/python3.11.js" "$@"
+flags=
+read -r flags < "$here/python3.11.node-flags" || :
+# shellcheck disable=SC2086  # the flags are words
+exec node $flags "$here/python3.11.js" "$@"
