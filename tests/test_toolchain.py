@@ -29,11 +29,25 @@ def packages(root: Path, subdir: str) -> list[dict]:
     return list(data["packages.conda"].values())
 
 
+def abi_record(package: dict):
+    import rattler
+
+    return rattler.PackageRecord(
+        name=package["name"],
+        version=package["version"],
+        build=rattler.BuildString(package["build"]),
+        build_number=package["build_number"],
+        subdir=package["subdir"],
+    )
+
+
 def versions(root: Path, subdir: str, name: str) -> set[str]:
     return {p["version"] for p in packages(root, subdir) if p["name"] == name}
 
 
 def test_both_toolchains_and_binaryen_are_in_the_channel(e2e_tree: Path):
+    import rattler
+
     assert versions(e2e_tree, "linux-64", "binaryen") == {"120"}
     assert versions(e2e_tree, "linux-64", "emscripten") == {"3.1.69"}
     assert versions(e2e_tree, "linux-64", "emscripten_emscripten-wasm32") == {"3.1.6", "3.1.69"}
@@ -45,10 +59,25 @@ def test_both_toolchains_and_binaryen_are_in_the_channel(e2e_tree: Path):
     ]
     carried = [dep for dep in compiler["depends"] if dep.split()[0] == "emscripten"]
     assert carried and "3.1.69" in carried[0], compiler["depends"]
-    # the tree itself still builds with 3.1.6
+    # the tree itself builds with its ABI (emscripten_abi in conda_build_config.yaml): every
+    # package's emscripten-abi pin accepts that ABI package of the channel and no other
+    from emci.abi import tree_abi
+    from emci.settings import Settings
+
+    settings = Settings.load(e2e_tree)
+    abi = tree_abi(settings.abi, settings.variant_config, "emscripten-wasm32")
+    records = {
+        p["version"]: abi_record(p)
+        for p in packages(e2e_tree, "noarch")
+        if p["name"] == "emscripten-abi"
+    }
+    assert abi in records and len(records) == 2
     for package in packages(e2e_tree, "emscripten-wasm32"):
-        abi = [dep for dep in package["depends"] if dep.startswith("emscripten-abi")]
-        assert all("3.1.6" in dep and "3.1.69" not in dep for dep in abi), package["name"]
+        for dep in package["depends"]:
+            if dep.split()[0] == "emscripten-abi":
+                spec = rattler.MatchSpec(dep)
+                accepted = {v for v, record in records.items() if spec.matches(record)}
+                assert accepted == {abi}, (package["name"], dep)
 
 
 def test_toolchain_recipes_ran_their_own_tests(e2e_tree: Path):

@@ -10,10 +10,15 @@ create` pins the ABI package to the tree's ABI unless asked for another (env.py)
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emci.errors import ConfigError
+
+if TYPE_CHECKING:
+    from emci.graph import RecipeGraph
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,29 @@ def tree_abi(abi: AbiSettings, variant_config: Path, target_platform: str) -> st
                 "(move the ABI and the compiler versions together)"
             )
     return version
+
+
+def restrict_to_carriers(
+    marked: Mapping[str, tuple[str, ...]],
+    changed: Iterable[str],
+    abi: AbiSettings,
+    graph: RecipeGraph,
+) -> dict[str, tuple[str, ...]]:
+    """The recipes a variant change rebuilds (`marked`: recipe -> changed keys its variant
+    uses), under the ABI rule: a changed compiler key rebuilds a recipe only when its
+    packages carry the ABI pin (they get the ABI package through run_exports, graph.py), and
+    its reason then names the ABI key too when that changed. Pure-Python packages, header-only
+    and noarch packages that ignore the compiler's run_exports, and recipes that compile only
+    in their tests keep their packages: nothing in them depends on the ABI."""
+    changed = set(changed)
+    result: dict[str, tuple[str, ...]] = {}
+    for recipe, keys in marked.items():
+        others = [key for key in keys if key not in abi.keys]
+        moved = [key for key in keys if key in abi.keys]
+        if moved and abi.package in graph.received_exports(recipe):
+            if abi.key in changed:
+                moved.append(abi.key)
+            others += moved
+        if others:
+            result[recipe] = tuple(sorted(set(others)))
+    return result

@@ -94,6 +94,7 @@ class RecipeGraph:
     problems: dict[str, list[RecipeError]] = field(default_factory=dict)
     # recipes that did not render, by id: not nodes, but a plan may need them
     broken: dict[str, RecipeError] = field(default_factory=dict)
+    _needs_by_recipe: dict[str, list[Need]] | None = field(default=None, repr=False)
 
     def broken_producers(self, name: str) -> list[str]:
         """Recipes that do not render and may produce a package of this name."""
@@ -108,6 +109,32 @@ class RecipeGraph:
 
     def needs_of(self, recipe: str) -> list[Need]:
         return [need for need in self.needs if need.recipe == recipe]
+
+    def received_exports(self, recipe: str) -> set[str]:
+        """Package names the recipe's packages depend on through run_exports, as rattler-build
+        applies them: strong exports of the in-tree producers of its direct build
+        requirements, weak and strong ones of its direct host requirements (never of what
+        those bring in), less what the output ignores (`ignore_run_exports`: by name, or
+        everything from a package)."""
+        if self._needs_by_recipe is None:
+            self._needs_by_recipe = {}
+            for need in self.needs:
+                self._needs_by_recipe.setdefault(need.recipe, []).append(need)
+        outputs: dict[str, list[Output]] = {}
+        for output in self.recipes[recipe].outputs:
+            outputs.setdefault(output.name, []).append(output)
+        received: set[str] = set()
+        for need in self._needs_by_recipe.get(recipe, ()):
+            if need.kind not in ("build", "host"):
+                continue
+            for output in outputs.get(need.output, ()):
+                ignore = output.run_exports
+                for producer in need.producers:
+                    if producer.output.name in ignore.ignore_from_package:
+                        continue
+                    exported = producer.output.run_exports.exported(need.kind)
+                    received.update(n for n in exported if n not in ignore.ignore_by_name)
+        return received
 
     def edge_needs(self, producer: str, consumer: str) -> list[Need]:
         """The requirements of `consumer` that `producer` satisfies."""

@@ -80,6 +80,25 @@ class Requirements:
 
 
 @dataclass(frozen=True)
+class RunExports:
+    """An output's run_exports (what packages built with it in their build or host
+    environment depend on) and ignore_run_exports (what it refuses of its own requirements'),
+    by package name: rattler-build applies strong exports of direct build requirements and
+    weak and strong ones of direct host requirements."""
+
+    strong: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
+    ignore_by_name: tuple[str, ...] = ()
+    ignore_from_package: tuple[str, ...] = ()
+
+    def exported(self, kind: str) -> tuple[str, ...]:
+        """What a requirement of `kind` on this output passes on."""
+        if kind == "host":
+            return self.strong + self.weak
+        return self.strong if kind == "build" else ()
+
+
+@dataclass(frozen=True)
 class Output:
     """One package a recipe produces for one variant."""
 
@@ -94,6 +113,7 @@ class Output:
     test_files: tuple[str, ...] = field(default=(), compare=False)  # tests' files.recipe
     has_tests: bool = field(default=True, compare=False)
     build_number: int = 0
+    run_exports: RunExports = field(default_factory=RunExports)
 
     @property
     def key(self) -> PackageKey:
@@ -552,6 +572,29 @@ def _output_from(data: Mapping[str, Any], variant: Mapping[str, Any], target: st
         test_files=tuple(dict.fromkeys(test_files)),
         has_tests=bool(data.get("tests")),
         build_number=_build_number(build.get("number")),
+        run_exports=_run_exports(requirements),
+    )
+
+
+def _run_exports(requirements: Mapping[str, Any]) -> RunExports:
+    """The rendered `run_exports` (a list: weak; or a mapping by kind) and
+    `ignore_run_exports` of an output, as package names (constraints are not dependencies)."""
+    exports = requirements.get("run_exports") or {}
+    if not isinstance(exports, Mapping):
+        exports = {"weak": exports}
+    ignore = requirements.get("ignore_run_exports") or {}
+
+    def names(entries: Any, where: str) -> tuple[str, ...]:
+        found = _requirements(entries if isinstance(entries, list) else [], where)
+        return tuple(dict.fromkeys(requirement.name for requirement in found))
+
+    return RunExports(
+        strong=names(exports.get("strong"), "requirements.run_exports.strong"),
+        weak=names(exports.get("weak"), "requirements.run_exports.weak"),
+        ignore_by_name=names(ignore.get("by_name"), "requirements.ignore_run_exports.by_name"),
+        ignore_from_package=names(
+            ignore.get("from_package"), "requirements.ignore_run_exports.from_package"
+        ),
     )
 
 

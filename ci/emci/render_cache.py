@@ -29,13 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from emci import __version__
-from emci.recipes import Output, Recipe, Requirement, Requirements, Source
+from emci.recipes import Output, Recipe, Requirement, Requirements, RunExports, Source
 from emci.settings import RECIPE_FOLDERS
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 4
 KINDS = ("build", "host", "run", "test_build", "test_run")
+RUN_EXPORTS = ("strong", "weak", "ignore_by_name", "ignore_from_package")
 # Every field of the types an entry holds, in their order (a test checks them against the
 # dataclasses: a new field must be stored and read here too).
 STORED_FIELDS = {
@@ -60,7 +61,9 @@ STORED_FIELDS = {
         "test_files",
         "has_tests",
         "build_number",
+        "run_exports",
     ),
+    "RunExports": RUN_EXPORTS,
     "Requirements": KINDS,
     "Requirement": ("name", "spec", "pin"),
     "Source": ("urls", "sha256", "file_name"),
@@ -234,6 +237,7 @@ def recipe_to_json(recipe) -> dict[str, Any]:
             "test_files": list(output.test_files),
             "has_tests": output.has_tests,
             "build_number": output.build_number,
+            "run_exports": [list(getattr(output.run_exports, kind)) for kind in RUN_EXPORTS],
         }
         for output in recipe.outputs
     ]
@@ -269,6 +273,12 @@ def recipe_from_json(data: Mapping[str, Any], recipe_id: str, path: Path) -> Rec
         build_string, subdir = item["build_string"], item["subdir"]
         variant, fingerprint = item["variant"], item["fingerprint"]
         test_files, has_tests, number = item["test_files"], item["has_tests"], item["build_number"]
+        exports = item["run_exports"]
+        if type(exports) is not list or len(exports) != len(RUN_EXPORTS):
+            raise ValueError(f"outputs: {name!r}: run_exports is not what emci stores")
+        for names in exports:
+            if type(names) is not list or not all(type(n) is str for n in names):
+                raise ValueError(f"outputs: {name!r}: run_exports is not lists of names")
         if not (
             type(name) is str
             and type(version) is str
@@ -300,6 +310,7 @@ def recipe_from_json(data: Mapping[str, Any], recipe_id: str, path: Path) -> Rec
                 tuple(test_files),
                 has_tests,
                 number,
+                RunExports(*map(tuple, exports)),
             )
         )
     sources = []

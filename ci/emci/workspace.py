@@ -11,7 +11,7 @@ import gc
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -124,7 +124,19 @@ class Workspace:
 
         git = Git(self.settings.root)
         config = str(self.settings.variant_config.relative_to(self.settings.root))
-        return find_changes(git, base, head, _Rendered(self), config)
+        changes = find_changes(git, base, head, _Rendered(self), config)
+        abi = self.settings.abi
+        if abi is not None and changes.config_keys & abi.keys:
+            from emci.abi import restrict_to_carriers, tree_abi
+            from emci.settings import EMSCRIPTEN_PLATFORM
+
+            # a half-done move (the ABI and the compilers apart) is an error naming the key
+            tree_abi(abi, self.settings.variant_config, EMSCRIPTEN_PLATFORM)
+            marked = restrict_to_carriers(
+                changes.config_marked, changes.config_keys, abi, self.graph
+            )
+            changes = replace(changes, config_marked=marked)
+        return changes
 
     def plan_changes(self, base: str, head: str, *, with_dependents: bool) -> Plan:
         from emci.plan import plan_from_changes
