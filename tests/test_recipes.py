@@ -203,3 +203,56 @@ outputs:
     assert tree.failures == ()
     names = sorted(o.name for o in tree.recipes[wasm("multi")].outputs)
     assert names == ["libmulti", "py-multi", "py-multi"]
+
+
+def test_outputs_inheriting_a_staging_output_need_its_requirements_and_sources(repo: Repo):
+    """One build split into packages (numpy and numpy-tests): the staging output's build and
+    host requirements are what the graph builds first for every inheriting package, and its
+    source is fetched like any other."""
+    repo.recipe(
+        "libsplit",
+        """\
+recipe:
+  name: libsplit-split
+  version: "1.0"
+source:
+  url: https://example.invalid/libsplit-1.0.tar.gz
+  sha256: 0000000000000000000000000000000000000000000000000000000000000001
+build:
+  number: 0
+outputs:
+  - staging:
+      name: libsplit-build
+    requirements:
+      build:
+        - ${{ compiler("c") }}
+        - cross-python_${{ target_platform }}
+      host: [python, zlib]
+    build:
+      script: [echo built once]
+  - package: {name: libsplit}
+    inherit: libsplit-build
+    requirements:
+      host: [python]
+      run: [python]
+  - package: {name: libsplit-tests}
+    inherit: libsplit-build
+    requirements:
+      run: [libsplit]
+""",
+    )
+    tree = render_tree(repo)
+    assert tree.failures == ()
+    recipe = tree.recipes[wasm("libsplit")]
+    library, tests = recipe.outputs
+    for output in (library, tests):
+        assert output.requirements.names("build") == (
+            "emscripten_emscripten-wasm32",
+            "cross-python_emscripten-wasm32",
+        )
+    assert library.requirements.names("host") == ("python", "zlib")  # own first, once each
+    assert tests.requirements.names("host") == ("python", "zlib")
+    assert PackageKey("linux-64", "cross-python_emscripten-wasm32") in recipe.needs()
+    assert PackageKey("emscripten-wasm32", "zlib") in recipe.needs()
+    (source,) = recipe.sources
+    assert source.urls == ("https://example.invalid/libsplit-1.0.tar.gz",)

@@ -337,7 +337,7 @@ class Renderer:
         extra: dict[str, Any] = {}
         duplicate = _duplicate_output_name(stage0)
         for variant in rendered:
-            data = variant.recipe.to_dict()
+            data = _with_staging(variant.recipe.to_dict())
             try:
                 output = _output_from(data, variant.variant, target)
             except ValueError as exc:
@@ -536,6 +536,28 @@ def _requirements(entries: Iterable[Any] | None, where: str) -> tuple[Requiremen
         return ()
     parsed = [parse_requirement(entry, where) for entry in entries]
     return tuple(dict.fromkeys(item for item in parsed if item))
+
+
+def _with_staging(data: dict[str, Any]) -> dict[str, Any]:
+    """An output that inherits a staging output (`inherit: NAME`) is built by that output's
+    script, from its sources, with its build and host requirements: they count as the
+    output's own (what the graph must build first, what sources.fetch must fetch), after the
+    output's own requirements."""
+    inherited = data.get("inherits_from") or {}
+    caches = {cache.get("name"): cache for cache in data.get("staging_caches") or []}
+    cache = caches.get(inherited.get("cache_name"))
+    if not cache:
+        return data
+    merged = dict(data)
+    requirements = dict(data.get("requirements") or {})
+    for kind in ("build", "host"):
+        own = list(requirements.get(kind) or [])
+        staged = [spec for spec in (cache.get("requirements") or {}).get(kind) or []]
+        requirements[kind] = own + [spec for spec in staged if spec not in own]
+    merged["requirements"] = requirements
+    sources = list(data.get("source") or [])
+    merged["source"] = sources + [s for s in cache.get("source") or [] if s not in sources]
+    return merged
 
 
 def _output_from(data: Mapping[str, Any], variant: Mapping[str, Any], target: str) -> Output:
