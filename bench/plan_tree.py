@@ -318,7 +318,7 @@ def main() -> int:
 
         # 2. warm: the cache filled on main, so the recipe the topic branch changed is stale
         entries = Settings.load(root).render_cache / "entries"
-        stale = entries.with_name("entries.main")
+        stale = root / "entries.main"  # outside the cache folder, which cold plans remove
         git(root, "checkout", "-q", "main")
         Workspace(Settings.load(root)).tree  # noqa: B018 - renders main's tree into the cache
         shutil.copy(entries, stale)

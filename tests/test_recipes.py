@@ -256,3 +256,50 @@ outputs:
     assert PackageKey("emscripten-wasm32", "zlib") in recipe.needs()
     (source,) = recipe.sources
     assert source.urls == ("https://example.invalid/libsplit-1.0.tar.gz",)
+
+
+def test_only_a_render_that_asks_for_fingerprints_makes_them(repo: Repo):
+    """The build number rule compares fingerprints of its own renders; a tree's render (what
+    a plan and the render cache hold) skips that work and says so with None, not {}."""
+    repo.recipe("zlib", recipe_text("zlib", build=['${{ compiler("c") }}']))
+    path = repo.root / "recipes" / "recipes_emscripten" / "zlib" / "recipe.yaml"
+    renderer = Renderer(repo.root / "conda_build_config.yaml")
+    (plain,) = renderer.render("recipes_emscripten", path).outputs
+    (printed,) = renderer.render("recipes_emscripten", path, fingerprint=True).outputs
+    assert plain.fingerprint is None
+    assert render_tree(repo).recipes[wasm("zlib")].outputs[0].fingerprint is None
+    assert printed.fingerprint is not None
+    assert {"package", "build", "requirements"} <= set(printed.fingerprint)
+    assert "tests" not in printed.fingerprint
+
+
+def test_rendered_variants_are_freed_without_the_cycle_collector(repo: Repo):
+    """py-rattler-build's rendered variants refer to each other; a tree renders with the
+    cycle collector paused (workspace.py), so each render must free its own."""
+    import gc
+
+    from rattler_build.render import RenderedVariant
+
+    repo.write("conda_build_config.yaml", 'python:\n  - "3.11"\n  - "3.12"\n')
+    for name in ("one", "two", "three"):
+        repo.recipe(name, recipe_text(name, host=["python"]))
+    gc.collect()
+    gc.disable()
+    try:
+        tree = render_tree(repo)
+        alive = [o for o in gc.get_objects() if isinstance(o, RenderedVariant)]
+    finally:
+        gc.enable()
+    assert len(tree.recipes) == 3 and all(len(r.outputs) == 2 for r in tree.recipes.values())
+    assert alive == []
+
+
+def test_repeated_requirement_lists_are_parsed_alike(repo: Repo):
+    """Identical rendered lists share one parse; a list holding a pin is parsed as is."""
+    repo.recipe("a", recipe_text("a", host=["zlib >=1.2", "python"], run=["zlib >=1.2"]))
+    repo.recipe("b", recipe_text("b", host=["zlib >=1.2", "python"], run=["zlib"]))
+    tree = render_tree(repo)
+    a, b = (tree.recipes[wasm(n)].outputs[0].requirements for n in ("a", "b"))
+    assert [r.spec for r in a.host] == [r.spec for r in b.host] == ["zlib >=1.2", "python"]
+    assert [r.spec for r in a.run] == ["zlib >=1.2"]
+    assert [r.spec for r in b.run] == ["zlib"]

@@ -141,7 +141,10 @@ class RecipeGraph:
         return list(self.graph.edges[producer, consumer].get("needs", ()))
 
     def generations(self, nodes: Iterable[str] | None = None) -> list[list[str]]:
-        sub = self.graph if nodes is None else self.graph.subgraph(nodes)
+        wanted = None if nodes is None else set(nodes)
+        # a plan of every recipe walks the graph itself, not a (slower) view filtering it
+        whole = wanted is None or wanted.issuperset(self.graph)
+        sub = self.graph if whole else self.graph.subgraph(wanted)
         return [sorted(generation) for generation in nx.topological_generations(sub)]
 
     def descendants(self, nodes: Iterable[str]) -> set[str]:

@@ -88,7 +88,7 @@ class _Revision:
         if variants is not None:
             (path.parent / RECIPE_VARIANTS_FILE).write_bytes(variants)
         try:
-            rendered = self.renderer.render(recipe.folder, path, recipe.id)
+            rendered = self.renderer.render(recipe.folder, path, recipe.id, fingerprint=True)
         except RecipeError:
             return None  # an unrenderable side cannot be compared; lint reports HEAD's
         listing = self.git.run("ls-tree", "-r", "-z", "--full-name", self.rev, "--", directory)
@@ -142,6 +142,7 @@ def find_unbumped(
                 if previous is None:
                     continue  # a new identity: a bump, a new version or a new variant
                 old, new = previous.fingerprint, output.fingerprint
+                assert old is not None and new is not None  # rendered with fingerprint=True
                 fields = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
                 what = (*fields, *files)
                 if what:

@@ -108,8 +108,9 @@ class Output:
     subdir: str
     variant: Mapping[str, str] = field(hash=False, compare=False)
     requirements: Requirements = field(default_factory=Requirements)
-    # what is built: per rendered field but tests, about and extra, a sha256 (identity.py)
-    fingerprint: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    # what is built: per rendered field but tests, about and extra, a sha256; made only by
+    # a render that asks for it (the build number rule's, identity.py), else None
+    fingerprint: Mapping[str, str] | None = field(default=None, hash=False, compare=False)
     test_files: tuple[str, ...] = field(default=(), compare=False)  # tests' files.recipe
     has_tests: bool = field(default=True, compare=False)
     build_number: int = 0
@@ -318,8 +319,12 @@ class Renderer:
         own = load_variant_config(Path(local), self.platform_config(target_platform))
         return own.merge(repository)
 
-    def render(self, folder: str, path: Path, id: str | None = None) -> Recipe:
-        """Render one recipe; `id` defaults to the one its path gives."""
+    def render(
+        self, folder: str, path: Path, id: str | None = None, *, fingerprint: bool = False
+    ) -> Recipe:
+        """Render one recipe; `id` defaults to the one its path gives. With `fingerprint`,
+        each output carries the fingerprint of what it builds (the build number rule's
+        renders); a plan needs none, so the tree's renders skip that work."""
         id = id or recipe_id(folder, path)
         target = RECIPE_FOLDERS[folder]
         self.variants_for(target)  # the repository's config: a ConfigError for every recipe
@@ -336,23 +341,33 @@ class Renderer:
         sources: list[Source] = []
         extra: dict[str, Any] = {}
         duplicate = _duplicate_output_name(stage0)
-        for variant in rendered:
-            data = _with_staging(variant.recipe.to_dict())
-            try:
-                output = _output_from(data, variant.variant, target)
-            except ValueError as exc:
-                raise RecipeError(str(path), str(exc), recipe=id) from exc
-            # rattler-build renders an output once per variant of the recipe, even when
-            # that output uses none of the variant's keys: keep one of identical packages.
-            if any(_same_package(output, other) for other in outputs):
-                continue
-            duplicate = duplicate or _clashing_output(output, outputs)
-            outputs.append(output)
-            for source in data.get("source", []) or []:
-                parsed = _source_from(source)
-                if parsed and parsed not in sources:
-                    sources.append(parsed)
-            extra = data.get("extra", extra) or extra
+        seen_sources: list[Any] = []  # rendered source lists already read
+        # py-rattler-build links the variants it returns into a cycle (each one's siblings
+        # are the list): emptying the list frees them by reference count as soon as they
+        # are read, without waiting for the cycle collector (paused while a tree renders)
+        try:
+            for variant in rendered:
+                data = _with_staging(variant.recipe.to_dict())
+                try:
+                    output = _output_from(data, variant.variant, target, fingerprint)
+                except ValueError as exc:
+                    raise RecipeError(str(path), str(exc), recipe=id) from exc
+                # rattler-build renders an output once per variant of the recipe, even when
+                # that output uses none of the variant's keys: keep one of identical packages.
+                if any(_same_package(output, other) for other in outputs):
+                    continue
+                duplicate = duplicate or _clashing_output(output, outputs)
+                outputs.append(output)
+                rendered_sources = data.get("source")
+                if rendered_sources and rendered_sources not in seen_sources:
+                    seen_sources.append(rendered_sources)
+                    for source in rendered_sources:
+                        parsed = _source_from(source)
+                        if parsed and parsed not in sources:
+                            sources.append(parsed)
+                extra = data.get("extra", extra) or extra
+        finally:
+            rendered.clear()
         if duplicate:
             raise RecipeError(str(path), f"outputs: two outputs are named {duplicate!r}", recipe=id)
         return Recipe(
@@ -502,6 +517,9 @@ def variant_values(path: Path, target_platform: str) -> dict[str, list[Any]]:
 
 # rendered spec string -> its Requirement (a tree repeats the same specs many times)
 _SPECS: dict[str, Requirement | None] = {}
+# a rendered list of spec strings -> its requirements (whole lists repeat too: the same
+# compilers, the same python): one lookup instead of one per entry
+_LISTS: dict[tuple[str, ...], tuple[Requirement, ...]] = {}
 
 
 def parse_requirement(entry: Any, where: str) -> Requirement | None:
@@ -531,11 +549,22 @@ def parse_requirement(entry: Any, where: str) -> Requirement | None:
     return None
 
 
-def _requirements(entries: Iterable[Any] | None, where: str) -> tuple[Requirement, ...]:
+def _requirements(entries: list[Any] | None, where: str) -> tuple[Requirement, ...]:
+    """A rendered list's requirements, each once, in order."""
     if not entries:
         return ()
+    try:
+        key = tuple(entries)
+        return _LISTS[key]
+    except TypeError:  # a pin (a mapping) in the list: not kept
+        key = None
+    except KeyError:
+        pass
     parsed = [parse_requirement(entry, where) for entry in entries]
-    return tuple(dict.fromkeys(item for item in parsed if item))
+    result = tuple(dict.fromkeys(item for item in parsed if item))
+    if key is not None:
+        _LISTS[key] = result
+    return result
 
 
 def _with_staging(data: dict[str, Any]) -> dict[str, Any]:
@@ -560,28 +589,31 @@ def _with_staging(data: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _output_from(data: Mapping[str, Any], variant: Mapping[str, Any], target: str) -> Output:
-    requirements = data.get("requirements", {}) or {}
+def _output_from(
+    data: Mapping[str, Any], variant: Mapping[str, Any], target: str, fingerprint: bool = False
+) -> Output:
+    requirements = data.get("requirements") or {}
+    tests = data.get("tests") or ()
     test_build: list[Any] = []
     test_run: list[Any] = []
-    for test in data.get("tests", []) or []:
-        test_requirements = test.get("requirements", {}) or {}
-        test_build.extend(test_requirements.get("build", []) or [])
-        test_run.extend(test_requirements.get("run", []) or [])
+    test_files: list[str] = []
+    for test in tests:
+        test_requirements = test.get("requirements")
+        if test_requirements:
+            test_build.extend(test_requirements.get("build") or ())
+            test_run.extend(test_requirements.get("run") or ())
         if "python" in test:
             test_run.append("python")
-    build = data.get("build", {}) or {}
-    subdir = "noarch" if build.get("noarch") else target
-    test_files = [
-        str(item)
-        for test in data.get("tests", []) or []
-        for item in ((test.get("files") or {}).get("recipe") or [])
-    ]
+        files = test.get("files")
+        if files:
+            test_files.extend(str(item) for item in files.get("recipe") or ())
+    build = data.get("build") or {}
+    package = data["package"]
     return Output(
-        name=str(data["package"]["name"]),
-        version=str(data["package"]["version"]),
+        name=str(package["name"]),
+        version=str(package["version"]),
         build_string=str(build.get("string", "")),
-        subdir=subdir,
+        subdir="noarch" if build.get("noarch") else target,
         variant={k: str(v) for k, v in variant.items() if k != "target_platform"},
         requirements=Requirements(
             build=_requirements(requirements.get("build"), "requirements.build"),
@@ -590,21 +622,26 @@ def _output_from(data: Mapping[str, Any], variant: Mapping[str, Any], target: st
             test_build=_requirements(test_build, "tests.requirements.build"),
             test_run=_requirements(test_run, "tests.requirements.run"),
         ),
-        fingerprint=build_fingerprint(data),
+        fingerprint=build_fingerprint(data) if fingerprint else None,
         test_files=tuple(dict.fromkeys(test_files)),
-        has_tests=bool(data.get("tests")),
+        has_tests=bool(tests),
         build_number=_build_number(build.get("number")),
         run_exports=_run_exports(requirements),
     )
+
+
+NO_RUN_EXPORTS = RunExports()
 
 
 def _run_exports(requirements: Mapping[str, Any]) -> RunExports:
     """The rendered `run_exports` (a list: weak; or a mapping by kind) and
     `ignore_run_exports` of an output, as package names (constraints are not dependencies)."""
     exports = requirements.get("run_exports") or {}
+    ignore = requirements.get("ignore_run_exports") or {}
+    if not exports and not ignore:
+        return NO_RUN_EXPORTS  # most outputs: one shared (frozen) value
     if not isinstance(exports, Mapping):
         exports = {"weak": exports}
-    ignore = requirements.get("ignore_run_exports") or {}
 
     def names(entries: Any, where: str) -> tuple[str, ...]:
         found = _requirements(entries if isinstance(entries, list) else [], where)

@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +33,11 @@ from emci.settings import RECIPE_FOLDERS
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4
+FORMAT = 5
 KINDS = ("build", "host", "run", "test_build", "test_run")
 RUN_EXPORTS = ("strong", "weak", "ignore_by_name", "ignore_from_package")
 # Every field of the types an entry holds, in their order (a test checks them against the
-# dataclasses: a new field must be stored and read here too).
+# dataclasses: a new field must be stored and read here too, or be listed in NOT_STORED).
 STORED_FIELDS = {
     "Recipe": (
         "id",
@@ -57,7 +56,6 @@ STORED_FIELDS = {
         "subdir",
         "variant",
         "requirements",
-        "fingerprint",
         "test_files",
         "has_tests",
         "build_number",
@@ -67,6 +65,15 @@ STORED_FIELDS = {
     "Requirements": KINDS,
     "Requirement": ("name", "spec", "pin"),
     "Source": ("urls", "sha256", "file_name"),
+}
+# An entry's body: a Recipe's stored fields but its id and path (the entry's id and the file
+# it was found at), with the recipe's requirements listed once; an output's `requirements`
+# are five lists (KINDS) of indices into that list.
+BODY = ("name", "folder", "target_platform", "requirements", "outputs", "sources", "extra")
+# Fields a cached recipe leaves out, and why.
+NOT_STORED = {
+    # made only by the build number rule's own renders (identity.py), never by a tree's
+    "Output": ("fingerprint",),
 }
 
 
@@ -217,81 +224,93 @@ def _files(folder: str) -> list[tuple[str, str]]:
 # -- the entry format -----------------------------------------------------------------------
 
 
-def recipe_to_json(recipe) -> dict[str, Any]:
-    """The body of an entry. Requirements are listed once per recipe (`requirements`: name,
-    spec, pin) and each output's kinds refer to them by index: less to parse and build."""
+def recipe_to_json(recipe) -> list[Any]:
+    """The body of an entry: lists in `STORED_FIELDS` order, not objects (less to write,
+    parse and check). Requirements are listed once per recipe (name, spec, pin) and each
+    output's kinds refer to them by index."""
     table: dict[tuple[str, str, str], int] = {}
 
     def indices(requirements) -> list[int]:
         return [table.setdefault((r.name, r.spec, r.pin), len(table)) for r in requirements]
 
-    outputs = [
-        {
-            "name": output.name,
-            "version": output.version,
-            "build_string": output.build_string,
-            "subdir": output.subdir,
-            "variant": dict(output.variant),
-            "requirements": [indices(getattr(output.requirements, kind)) for kind in KINDS],
-            "fingerprint": dict(output.fingerprint),
-            "test_files": list(output.test_files),
-            "has_tests": output.has_tests,
-            "build_number": output.build_number,
-            "run_exports": [list(getattr(output.run_exports, kind)) for kind in RUN_EXPORTS],
-        }
-        for output in recipe.outputs
+    outputs = []
+    for output in recipe.outputs:
+        kinds = output.requirements
+        outputs.append(
+            [
+                output.name,
+                output.version,
+                output.build_string,
+                output.subdir,
+                output.variant,
+                [
+                    indices(kinds.build),
+                    indices(kinds.host),
+                    indices(kinds.run),
+                    indices(kinds.test_build),
+                    indices(kinds.test_run),
+                ],
+                output.test_files,
+                output.has_tests,
+                output.build_number,
+                [list(getattr(output.run_exports, kind)) for kind in RUN_EXPORTS],
+            ]
+        )
+    return [
+        recipe.name,
+        recipe.folder,
+        recipe.target_platform,
+        list(table),
+        outputs,
+        [[s.urls, s.sha256, s.file_name] for s in recipe.sources],
+        recipe.extra,
     ]
-    return {
-        "name": recipe.name,
-        "folder": recipe.folder,
-        "target_platform": recipe.target_platform,
-        "requirements": [list(triple) for triple in table],
-        "outputs": outputs,
-        "sources": [
-            {"urls": list(s.urls), "sha256": s.sha256, "file_name": s.file_name}
-            for s in recipe.sources
-        ],
-        "extra": recipe.extra,
-    }
 
 
-def recipe_from_json(data: Mapping[str, Any], recipe_id: str, path: Path) -> Recipe:
-    """A Recipe from an entry's body; ValueError (or KeyError/TypeError/IndexError) on a
-    malformed one. The checksum proved the body is what was stored; these checks catch an
-    entry of another shape, cheaply (containers and scalars, not every string of every map):
-    this runs for every recipe of a warm plan."""
+def recipe_from_json(data: list[Any], recipe_id: str, path: Path) -> Recipe:
+    """A Recipe from an entry's body; ValueError (or TypeError/IndexError) on a malformed
+    one. The checksum proved the body is what was stored; these checks catch an entry of
+    another shape, cheaply (containers and scalars, not every string of every map): this
+    runs for every recipe of a warm plan."""
+    name, folder, target, requirements, stored_outputs, stored_sources, extra = data
     table = []
-    for name, spec, pin in data["requirements"]:
-        if type(name) is not str or type(spec) is not str or type(pin) is not str:
+    for req_name, spec, pin in requirements:
+        if type(req_name) is not str or type(spec) is not str or type(pin) is not str:
             raise ValueError("requirements: not [name, spec, pin] strings")
-        table.append(Requirement(name, spec, pin))
+        table.append(Requirement(req_name, spec, pin))
     get = table.__getitem__
     outputs = []
-    for item in data["outputs"]:
-        build, host, run, test_build, test_run = item["requirements"]
-        name, version = item["name"], item["version"]
-        build_string, subdir = item["build_string"], item["subdir"]
-        variant, fingerprint = item["variant"], item["fingerprint"]
-        test_files, has_tests, number = item["test_files"], item["has_tests"], item["build_number"]
-        exports = item["run_exports"]
+    for item in stored_outputs:
+        (
+            out_name,
+            version,
+            build_string,
+            subdir,
+            variant,
+            kinds,
+            test_files,
+            has_tests,
+            number,
+            exports,
+        ) = item
         if type(exports) is not list or len(exports) != len(RUN_EXPORTS):
-            raise ValueError(f"outputs: {name!r}: run_exports is not what emci stores")
+            raise ValueError(f"outputs: {out_name!r}: run_exports is not what emci stores")
         for names in exports:
             if type(names) is not list or not all(type(n) is str for n in names):
-                raise ValueError(f"outputs: {name!r}: run_exports is not lists of names")
+                raise ValueError(f"outputs: {out_name!r}: run_exports is not lists of names")
         if not (
-            type(name) is str
+            type(out_name) is str
             and type(version) is str
             and type(build_string) is str
             and type(subdir) is str
             and type(variant) is dict
-            and type(fingerprint) is dict
             and type(test_files) is list
             and type(has_tests) is bool
             and type(number) is int
         ):
-            raise ValueError(f"outputs: {name!r} is not what emci stores")
-        requirements = Requirements(
+            raise ValueError(f"outputs: {out_name!r} is not what emci stores")
+        build, host, run, test_build, test_run = kinds
+        requirements_by_kind = Requirements(
             tuple(map(get, build)),
             tuple(map(get, host)),
             tuple(map(get, run)),
@@ -300,13 +319,13 @@ def recipe_from_json(data: Mapping[str, Any], recipe_id: str, path: Path) -> Rec
         )
         outputs.append(
             Output(
-                name,
+                out_name,
                 version,
                 build_string,
                 subdir,
                 variant,
-                requirements,
-                fingerprint,
+                requirements_by_kind,
+                None,  # fingerprint: not stored (NOT_STORED)
                 tuple(test_files),
                 has_tests,
                 number,
@@ -314,17 +333,10 @@ def recipe_from_json(data: Mapping[str, Any], recipe_id: str, path: Path) -> Rec
             )
         )
     sources = []
-    for item in data["sources"]:
-        urls = item["urls"]
+    for urls, sha256, file_name in stored_sources:
         if type(urls) is not list:
             raise ValueError("sources: urls is not a list")
-        sources.append(Source(tuple(urls), item["sha256"], item["file_name"]))
-    name, folder, target, extra = (
-        data["name"],
-        data["folder"],
-        data["target_platform"],
-        data["extra"],
-    )
+        sources.append(Source(tuple(urls), sha256, file_name))
     if not (type(name) is str and type(folder) is str and type(target) is str):
         raise ValueError("name, folder or target_platform is not a string")
     if type(extra) is not dict:
