@@ -53,11 +53,12 @@ class ChannelIndex:
 
     def satisfies(self, key: PackageKey, spec: str) -> bool:
         """Whether a package for `key`'s subdir (or noarch) matches the match spec."""
+        name, subdirs = key.name, (key.subdir, "noarch")
+        candidates = [p for p in self.packages if p.name == name and p.subdir in subdirs]
+        if not candidates:  # most requirements of a plan: no spec to parse
+            return False
         parsed = MatchSpec(spec)
-        return any(
-            p.name == key.name and p.subdir in (key.subdir, "noarch") and parsed.matches(p.record())
-            for p in self.packages
-        )
+        return any(parsed.matches(p.record()) for p in candidates)
 
     @classmethod
     def load(cls, channels: Iterable[str], names: Iterable[str]) -> ChannelIndex:

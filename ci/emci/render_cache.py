@@ -101,6 +101,11 @@ def _code_identity() -> bytes:
     return digest.digest()
 
 
+# one encoder for every entry (json.dumps with options makes a new one per call); the bodies
+# are trees of lists without cycles
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+
+
 class RenderCache:
     """The entries of `directory`, valid for one variant config file."""
 
@@ -127,8 +132,8 @@ class RenderCache:
         digest = self._base.copy()
         digest.update(f"\0{folder}\0{target_platform}\0".encode())
         for relative, path in _files(str(recipe_dir)):
-            with open(path, "rb") as handle:
-                data = handle.read()
+            with open(path, "rb", buffering=0) as handle:  # one read, no buffer object
+                data = handle.readall()
             digest.update(f"{relative}\0{len(data)}\0".encode())
             digest.update(data)
         return digest.hexdigest()
@@ -174,7 +179,7 @@ class RenderCache:
     def store(self, recipe, key: str) -> None:
         """Keep a fresh render's entry for `save`."""
         try:
-            body = json.dumps(recipe_to_json(recipe), separators=(",", ":")).encode()
+            body = _ENCODER.encode(recipe_to_json(recipe)).encode()
         except (TypeError, ValueError) as exc:  # a value JSON cannot hold: render it each time
             log.debug("render cache: %s not stored: %s", recipe.id, exc)
             return
