@@ -2,12 +2,13 @@
 
     python bench/python_startup.py [--runs 10] [--prefix ENV] [--pyodide-version V]
 
-Ours: `node FLAGS bin/python3.11.js -c pass` (FLAGS: the ones the python package recorded in
-bin/python3.11.node-flags) from an environment installed with `emci env create` (made from
-output/, of the tree's ABI, unless --prefix is given). Pyodide: a fresh Node
-process doing `loadPyodide()` then `runPython("pass")`, with the npm `pyodide` package
-installed under build/bench/. Prints both medians and the ratio (goal: ours at most a quarter
-of Pyodide's), and the installed size of python + stdlib against Pyodide's core files.
+Ours: `bin/python3.11 -c pass`, the python package's launcher (Node with the flags the
+package recorded for its interpreter), from an environment installed with `emci env create`
+(made from output/, of the tree's ABI, unless --prefix is given: any ABI's environment).
+Pyodide: a fresh Node process doing `loadPyodide()` then `runPython("pass")`, with the npm
+`pyodide` package installed under build/bench/. Prints both medians and the ratio (goal: ours
+at most a quarter of Pyodide's), and the installed size of python + stdlib against Pyodide's
+core files.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "ci"))
 
-from emci.env import create_env, environment_abi, node_command, python_entry  # noqa: E402
+from emci.env import create_env, environment_abi, python_command, python_entry  # noqa: E402
 from emci.settings import Settings  # noqa: E402
 
 PYODIDE_SCRIPT = """\
@@ -33,6 +34,7 @@ loadPyodide().then((pyodide) => { pyodide.runPython("pass"); });
 PYODIDE_CORE = (
     "pyodide.asm.wasm",
     "pyodide.asm.js",
+    "pyodide.asm.mjs",  # newer releases ship the module as .mjs
     "pyodide.js",
     "python_stdlib.zip",
     "pyodide-lock.json",
@@ -92,7 +94,7 @@ def main() -> int:
             abi = environment_abi(lambda: Settings.load(ROOT), None, needs_repository=True)
             create_env(prefix, ["python"], [str(ROOT / "output")], abi=abi)
         entry = python_entry(prefix)
-        ours = median_seconds(node_command(entry, ["-c", "pass"]), args.runs)
+        ours = median_seconds(python_command(prefix, ["-c", "pass"]), args.runs)
         ours_size = tree_size([entry, entry.with_suffix(".wasm"), prefix / "lib" / "python3.11"])
     pyodide = install_pyodide(args.pyodide_version)
     theirs = median_seconds(["node", "start.js"], args.runs, cwd=pyodide)
