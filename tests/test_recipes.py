@@ -303,3 +303,24 @@ def test_repeated_requirement_lists_are_parsed_alike(repo: Repo):
     assert [r.spec for r in a.host] == [r.spec for r in b.host] == ["zlib >=1.2", "python"]
     assert [r.spec for r in a.run] == ["zlib >=1.2"]
     assert [r.spec for r in b.run] == ["zlib"]
+
+
+def test_a_kept_render_failure_does_not_hold_the_tree(repo: Repo):
+    """A failure's traceback (and its cause's) would hold the render loop's frames, and so
+    every recipe rendered, in a cycle; the workspace freezes what it built, so such a cycle
+    would never be freed. A failure keeps its message and cause, not the frames."""
+    import weakref
+
+    repo.recipe("good", recipe_text("good"))
+    repo.recipe("undefined", recipe_text("undefined", host=["${{ no_such_function() }}"]))
+    tree = render_tree(repo)
+    (failure,) = tree.failures
+    assert failure.__cause__ is not None and "no_such_function" in str(failure)
+    chain, item = [], failure
+    while item is not None:
+        chain.append(item)
+        item = item.__cause__ or item.__context__
+    assert [e.__traceback__ for e in chain] == [None] * len(chain)
+    recipe = weakref.ref(tree.recipes[wasm("good")])
+    del tree
+    assert recipe() is None  # freed by reference counting alone

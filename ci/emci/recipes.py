@@ -415,7 +415,7 @@ class Renderer:
                 recipes[id] = self.render(folder, path, id)
             except RecipeError as exc:
                 exc.names = written_names(path)
-                failures.append(exc)
+                failures.append(_without_tracebacks(exc))
                 continue
             if cache is not None:
                 cache.store(recipes[id], keys[id])
@@ -423,6 +423,20 @@ class Renderer:
             cache.save(whole_tree=wanted is None)
         ordered = {id: recipes[id] for _folder, _path, id in selected if id in recipes}
         return RecipeTree(recipes=ordered, failures=tuple(failures))
+
+
+def _without_tracebacks(error: RecipeError) -> RecipeError:
+    """A render failure kept in the tree, without the tracebacks of it and its causes: a
+    traceback holds the frames it passed through, and they hold the whole tree being
+    rendered, in a reference cycle only the cycle collector could free (never, once the
+    workspace has frozen what it built). The message is what a failure reports."""
+    seen: set[int] = set()
+    item: BaseException | None = error
+    while item is not None and id(item) not in seen:
+        seen.add(id(item))
+        item.__traceback__ = None
+        item = item.__cause__ or item.__context__
+    return error
 
 
 def check_text(path: Path, recipe: str | None = None) -> None:
