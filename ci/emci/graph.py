@@ -256,7 +256,10 @@ def build_graph(recipes: dict[str, Recipe], failures: Iterable[RecipeError] = ()
             if requirement.pin == "pin_subpackage":
                 own = [p for p in candidates if p.recipe == name]
                 candidates = own or candidates
-            matched = [p for p in candidates if specs.matches(requirement, p.output)]
+            if requirement.spec == requirement.name:  # a name alone accepts every candidate
+                matched = candidates
+            else:
+                matched = [p for p in candidates if specs.matches(requirement, p.output)]
             others = tuple(p for p in matched if p.recipe != name)
             own_output = len(others) < len(matched) and any(
                 p.recipe == name and p.output.name == output.name for p in matched
@@ -275,7 +278,8 @@ def build_graph(recipes: dict[str, Recipe], failures: Iterable[RecipeError] = ()
                 continue
             need = Need(name, output.name, kind, package, requirement, others)
             result.needs.append(need)
-            for producer in sorted({p.recipe for p in others}):
+            producing = {p.recipe for p in others}
+            for producer in sorted(producing) if len(producing) > 1 else producing:
                 edges.setdefault((producer, name), []).append(need)
     graph.add_edges_from(
         (producer, consumer, {"needs": needs}) for (producer, consumer), needs in edges.items()
