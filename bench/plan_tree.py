@@ -19,6 +19,20 @@ either; one version built two ways, with and without BLAS); the same folder name
 and a recipe that fails to render. Medians of --repeat runs; the machine's load average is
 printed with the figures (a busy 2-core machine inflates every number). --profile prints
 cProfile's top functions for the cold and the warm plan.
+
+Where the cold plan's time went (200 generated recipes under callgrind, instructions after
+imports, so free of the machine's load; bare render = 1.00): rattler-build's own parse and
+render are the same in both. Before: 1.27x with the cache filled, 1.20x without. The
+largest cost was not an instruction count: py-rattler-build links the variants it returns
+in a reference cycle, and a tree renders with the cycle collector paused, so every rendered
+variant stayed alive until the end (+30 MB, page faults, cache misses); the render now
+empties that list as it reads it. Then: per-field fingerprints (a JSON encoding and a
+sha256 per rendered field, needed only by the build number rule's own renders), the cache
+body as objects, repeated requirement lists parsed again, a match call per candidate of a
+requirement of a name alone, a match spec parsed per outside requirement. After: 1.18x
+with the cache filled (its keys, which read every file of every folder, and its entries'
+encoding about 0.05x), 1.14x without: rattler-build's rendered recipes converted to Python
+(`to_dict`, the variant) about 0.03x, typed outputs 0.02x, the DAG 0.03x, the plan 0.01x.
 """
 
 from __future__ import annotations
