@@ -284,7 +284,10 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 def test_pip_hands_the_cross_file_to_the_build_backend(
     tmp_path: Path, recipe_args: list[str], expected: str
 ):
-    setup = Setup(tmp_path)
+    # pip as builds run it: bootstrap's tools folder has its own pip (Debian 12's venv pip,
+    # 23.0, predates -C/--config-settings on the command line)
+    has_pip = (BOOTSTRAP_TOOLS / "pip").is_dir()
+    setup = Setup(tmp_path, tools=BOOTSTRAP_TOOLS if has_pip else None)
     project = tmp_path / "project"
     project.mkdir()
     (project / "pyproject.toml").write_text(
