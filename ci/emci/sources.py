@@ -29,6 +29,7 @@ substitution in the staged recipe's `extra`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -437,12 +438,58 @@ def debian_source(spec: str, folder: Path) -> list[Path]:
     _run(["apt-get", *options, "update", "-qq"], folder)
     try:
         _run(["apt-get", *options, "source", "--download-only", spec], folder)
-    except SourceError:
+    except SourceError as newest_failed:
         # apt gives up when one file of a source package is missing from the archive
         # (seen with a .dsc), although the tarballs arrived: keep what was downloaded.
-        if not any(p.is_file() for p in folder.iterdir()):
-            raise
+        # An archive can also list a version whose files it does not serve (a security
+        # update newer than the mirror's snapshot): the other versions it lists, which
+        # usually share the upstream tarball, are tried, newest first.
+        if not _downloaded(folder):
+            _older_versions(spec.partition("/")[0], options, folder, newest_failed)
+    return _downloaded(folder)
+
+
+def _downloaded(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file())
+
+
+def _older_versions(
+    name: str, options: list[str], folder: Path, newest_failed: SourceError
+) -> None:
+    """`apt-get source NAME=VERSION` for each version of source package `name` that the
+    archive lists, newest first, until one downloads."""
+    listed = subprocess.run(
+        ["apt-cache", *options, "showsrc", name],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    versions: list[str] = []
+    package = ""
+    for line in listed.splitlines():
+        key, _, value = line.partition(": ")
+        if key == "Package":
+            package = value.strip()
+        elif key == "Version" and package == name and value.strip() not in versions:
+            versions.append(value.strip())
+    by_version = functools.cmp_to_key(_compare_debian_versions)
+    newest_first = sorted(versions, key=by_version, reverse=True)
+    for version in newest_first:
+        try:
+            _run(["apt-get", *options, "source", "--download-only", f"{name}={version}"], folder)
+        except SourceError:
+            pass
+        if _downloaded(folder):
+            return
+    raise newest_failed
+
+
+def _compare_debian_versions(a: str, b: str) -> int:
+    """Debian's version order (`dpkg --compare-versions`)."""
+    if a == b:
+        return 0
+    less = subprocess.run(["dpkg", "--compare-versions", a, "lt", b], check=False)
+    return -1 if less.returncode == 0 else 1
 
 
 def _machine_release() -> str:
