@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -160,16 +161,27 @@ def npm_install(prefix: Path, *packages: str) -> Path:
     return modules
 
 
+def init_main(root: Path, message: str) -> None:
+    """`root`, as it is, made a git repository whose branch main has it all in one commit."""
+    git_in(root, "init", "-q", "-b", "main")
+    git_in(root, "add", "-A")
+    git_in(root, "commit", "-q", "-m", message)
+
+
 # -- the end-to-end build of the whole tree, once per pytest run ------------------------------
 
 
-def run_emci(root: Path, *args: str) -> subprocess.CompletedProcess:
-    """`python -m emci --root ROOT ARGS...`, output captured (and printed for the log)."""
+def run_emci(
+    root: Path, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`python -m emci --root ROOT ARGS...` in this environment plus `env`, output captured
+    (and printed for the log of a failing test)."""
     done = subprocess.run(
         [sys.executable, "-m", "emci", "--root", str(root), *args],
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **(env or {})},
     )
     print(done.stdout, done.stderr)
     return done
@@ -227,9 +239,7 @@ def e2e_tree(tmp_path_factory, e2e_mirror: Path):
             shutil.copytree(source, root / item)
         else:
             shutil.copy(source, root / item)
-    git_in(root, "init", "-q", "-b", "main")
-    git_in(root, "add", "-A")
-    git_in(root, "commit", "-q", "-m", "recipes")
+    init_main(root, "recipes")
     previous = os.environ.get("EMCI_SOURCE_MIRROR")
     os.environ["EMCI_SOURCE_MIRROR"] = str(e2e_mirror)
     done = run_emci(root, "build", "recipes", *E2E_RECIPES, "--jobs", "2")

@@ -9,14 +9,12 @@ tests are not rebuilt. A small real-shaped tree, rendered by rattler-build (noth
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import GIT_ENV, Repo, native, wasm
+from conftest import GIT_ENV, Repo, native, run_emci, wasm
 
 PYPROJECT = """\
 [tool.emci]
@@ -134,13 +132,7 @@ def tree(tmp_path) -> Repo:
 
 
 def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "emci", "--root", str(repo.root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **GIT_ENV},
-    )
+    return run_emci(repo.root, *args, env=GIT_ENV)
 
 
 def test_the_move_plans_exactly_the_compiled_recipes_naming_the_keys(tree: Repo):

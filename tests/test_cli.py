@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
-from conftest import Repo, recipe_text
+from conftest import Repo, recipe_text, run_emci
 
 
 def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "emci", "--root", str(repo.root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_emci(repo.root, *args)
 
 
 @pytest.fixture

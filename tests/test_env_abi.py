@@ -13,15 +13,13 @@ library built only for the old ABI.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, Repo
+from conftest import REPO_ROOT, Repo, run_emci
 
 LAUNCHER = REPO_ROOT / "recipes" / "recipes_emscripten" / "python" / "launcher.sh"
 # The interpreter stand-in: what Node gave it (fetch or not), and its arguments.
@@ -132,13 +130,7 @@ def tree(tmp_path: Path) -> Repo:
 
 
 def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "emci", "--root", str(repo.root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "CI": "1"},
-    )
+    return run_emci(repo.root, *args, env={"CI": "1"})
 
 
 def installed(prefix: Path) -> dict[str, tuple[str, str]]:

@@ -6,15 +6,14 @@ rattler-build; `emci` runs as a user runs it."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import GIT_ENV, native, wasm
+from conftest import GIT_ENV, init_main, native, run_emci, wasm
+from conftest import git_in as git
 from emci.settings import Settings
 from emci.workspace import Workspace
 
@@ -22,24 +21,8 @@ TREE = Path(__file__).parent / "data" / "tree"
 COMPILER = native("emscripten_emscripten-wasm32")
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **GIT_ENV},
-    ).stdout
-
-
 def emci(root: Path, *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [sys.executable, "-m", "emci", "--root", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **GIT_ENV},
-    )
+    done = run_emci(root, *args, env=GIT_ENV)
     assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
     return done
 
@@ -49,9 +32,7 @@ def tree(tmp_path: Path) -> Path:
     """The fixture tree as a git repository: main, then a topic branch."""
     root = tmp_path / "tree"
     shutil.copytree(TREE, root)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "the tree")
+    init_main(root, "the tree")
     git(root, "checkout", "-q", "-b", "topic")
     return root
 

@@ -8,7 +8,6 @@ import hashlib
 import io
 import os
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from pypi_index import serve
 from ruamel.yaml import YAML
 
-from conftest import GIT_ENV, Repo
+from conftest import GIT_ENV, Repo, run_emci
 
 PROJECT = "emci-probe-texts"
 
@@ -34,13 +33,7 @@ def index(tmp_path: Path, monkeypatch):
 
 
 def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "emci", "--root", str(repo.root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **GIT_ENV},
-    )
+    return run_emci(repo.root, *args, env=GIT_ENV)
 
 
 @pytest.mark.parametrize(

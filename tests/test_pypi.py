@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pypi_index import serve
 
-from conftest import GIT_ENV, Repo
+from conftest import GIT_ENV, Repo, run_emci
 
 PROJECT = "emci-probe-pkg"
 
@@ -33,13 +33,7 @@ def index(tmp_path: Path, monkeypatch):
 
 
 def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "emci", "--root", str(repo.root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **GIT_ENV},
-    )
+    return run_emci(repo.root, *args, env=GIT_ENV)
 
 
 def test_the_probe_is_live_pip_download_runs_its_backend(index, tmp_path: Path):

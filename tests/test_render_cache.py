@@ -7,14 +7,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import Repo, native, recipe_text, wasm
+from conftest import Repo, native, recipe_text, run_emci, wasm
 from emci import render_cache
 from emci.recipes import Renderer
 from emci.render_cache import RenderCache
@@ -244,13 +243,7 @@ def test_a_warm_run_writes_nothing(tree: Repo):
 
 
 def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "emci", "--root", str(repo.root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ},
-    )
+    return run_emci(repo.root, *args)
 
 
 def test_plan_uses_the_cache_and_no_cache_bypasses_it(tree: Repo):

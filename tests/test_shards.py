@@ -8,14 +8,13 @@ import functools
 import http.server
 import json
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
-from conftest import Repo, recipe_text, wasm
+from conftest import Repo, recipe_text, run_emci, wasm
 from emci.shards import DEFAULT_SECONDS, ShardError, read_shard, recorded_seconds, split
 
 
@@ -172,15 +171,7 @@ def test_read_shard_errors_name_the_file(tmp_path: Path):
 
 
 def emci(repo: Repo, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "emci", "--root", str(repo.root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
+    return run_emci(repo.root, *args, env=env)
 
 
 def test_plan_with_shards_on_a_real_tree(repo: Repo, tmp_path: Path):

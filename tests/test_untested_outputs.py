@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
-from conftest import Repo
+from conftest import Repo, run_emci
 
 DEMO = """\
 recipe:
@@ -42,12 +41,7 @@ extra:
 
 
 def emci(repo: Repo, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "emci", "--root", str(repo.root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_emci(repo.root, *args)
 
 
 def test_lint_warns_about_an_output_without_tests(repo: Repo):
