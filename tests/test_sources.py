@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import tarfile
@@ -195,3 +196,72 @@ def test_debian_release_replaces_only_the_machines_own_suite(monkeypatch):
         legacy("deb-src http://archive.invalid/debian-security bookworm-security main", "trixie")
         == "deb-src http://archive.invalid/debian-security bookworm-security main"
     )
+
+
+FAKE_APT = '''#!{python}
+"""apt-get / apt-cache standing in for an archive that lists zlib 1:1.2.13.dfsg-1 (served)
+and 1:1.2.13.dfsg-1+deb12u1 (listed, its files missing). Records each `source` request."""
+import os, sys
+from pathlib import Path
+args = sys.argv[1:]
+if Path(sys.argv[0]).name == "apt-cache":
+    print("Package: zlib\\nVersion: 1:1.2.13.dfsg-1\\n")
+    print("Package: zlib\\nVersion: 1:1.2.13.dfsg-1+deb12u1\\n")
+    print("Package: zlib-ng\\nVersion: 9:9.9-9\\n")
+    sys.exit(0)
+if "update" in args:
+    sys.exit(0)
+spec = args[-1]
+with open(os.environ["FAKE_APT_LOG"], "a") as log:
+    log.write(spec + "\\n")
+if spec in os.environ["FAKE_APT_SERVED"].split():
+    Path("zlib_1.2.13.dfsg.orig.tar.bz2").write_text("tarball")
+    sys.exit(0)
+print("E: Failed to fetch some archives.", file=sys.stderr)
+sys.exit(100)
+'''
+
+
+@pytest.fixture
+def fake_apt(tmp_path: Path, monkeypatch) -> Path:
+    """apt-get and apt-cache on PATH from FAKE_APT; returns the log of `source` requests."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("apt-get", "apt-cache"):
+        script = bin_dir / name
+        script.write_text(FAKE_APT.format(python=sys.executable))
+        script.chmod(0o755)
+    log = tmp_path / "apt.log"
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_APT_LOG", str(log))
+    return log
+
+
+def test_debian_provider_tries_the_other_listed_versions_newest_first(
+    tmp_path, fake_apt, monkeypatch
+):
+    from emci import sources
+
+    monkeypatch.setenv("FAKE_APT_SERVED", "zlib=1:1.2.13.dfsg-1")
+    folder = tmp_path / "download"
+    folder.mkdir()
+    files = sources.debian_source("zlib", folder)
+    assert [f.name for f in files] == ["zlib_1.2.13.dfsg.orig.tar.bz2"]
+    assert fake_apt.read_text().split() == [
+        "zlib",
+        "zlib=1:1.2.13.dfsg-1+deb12u1",
+        "zlib=1:1.2.13.dfsg-1",
+    ]
+
+
+def test_debian_provider_gives_the_first_error_when_no_version_downloads(
+    tmp_path, fake_apt, monkeypatch
+):
+    from emci import sources
+
+    monkeypatch.setenv("FAKE_APT_SERVED", "")
+    folder = tmp_path / "download"
+    folder.mkdir()
+    with pytest.raises(SourceError, match="Failed to fetch some archives"):
+        sources.debian_source("zlib", folder)
+    assert fake_apt.read_text().split()[0] == "zlib"
