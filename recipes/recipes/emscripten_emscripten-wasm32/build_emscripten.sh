@@ -63,19 +63,24 @@ du -sh "$root/cache"
 # The installed package's own config: its binaryen, a frozen cache.
 write_config "$root/.emscripten" "$PREFIX" True
 
-# Commands on PATH: each runs the tree's own launcher (which finds emcc.py beside itself)
-# with the machine's python3: $PYTHON, which the launcher would prefer, names a wasm python
-# or cross-python in the builds of Python packages.
+# Commands on PATH: each runs the tree's Python entry point (emcc.py, tools/emnm.py, ...) with
+# the machine's python3 (or $EMSDK_PYTHON) itself, not through upstream's launcher: the
+# launcher prefers $PYTHON, which names a wasm python or cross-python in the builds of Python
+# packages, and exporting a PYTHON for it would reach the commands emmake and emconfigure
+# run (CPython's Makefile has its own PYTHON).
 mkdir -p "$PREFIX/bin"
 for tool in emcc em++ emar emranlib emnm emstrip emsize emcmake emconfigure emmake em-config embuilder emsymbolizer; do
+    entry="$tool.py"
+    [ -f "$root/$entry" ] || entry="tools/$tool.py"
+    [ -f "$root/$entry" ] || { echo "no Python entry point for $tool in $root" >&2; exit 1; }
     cat > "$PREFIX/bin/$tool" <<WRAPPER
 #!/bin/sh
-if [ -n "\${EMSDK_PYTHON:-}" ]; then PYTHON="\$EMSDK_PYTHON"
-elif [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3
-else PYTHON=python3
+unset _PYTHON_SYSCONFIGDATA_NAME
+if [ -n "\${EMSDK_PYTHON:-}" ]; then em_python="\$EMSDK_PYTHON"
+elif [ -x /usr/bin/python3 ]; then em_python=/usr/bin/python3
+else em_python=python3
 fi
-export PYTHON
-exec "\$(dirname "\$0")/../lib/emscripten/$tool" "\$@"
+exec "\$em_python" -E "\$(dirname "\$0")/../lib/emscripten/$entry" "\$@"
 WRAPPER
     chmod +x "$PREFIX/bin/$tool"
 done
