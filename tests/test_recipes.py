@@ -324,3 +324,25 @@ def test_a_kept_render_failure_does_not_hold_the_tree(repo: Repo):
     recipe = weakref.ref(tree.recipes[wasm("good")])
     del tree
     assert recipe() is None  # freed by reference counting alone
+
+
+def test_parse_recipe_is_rattler_builds_parse_of_the_file(tmp_path):
+    """The tree's parse (without from_file's realpath) gives what from_file gives."""
+    from rattler_build import Stage0Recipe
+
+    from emci.recipes import parse_recipe
+
+    multi_output = (
+        "recipe: {name: split, version: '1.0'}\n"
+        "outputs:\n"
+        "  - package: {name: libsplit}\n"
+        "  - package: {name: split-dev}\n"
+        "    requirements: {run: [libsplit]}\n"
+    )
+    for text in (recipe_text("zlib"), multi_output):
+        path = tmp_path / "recipe.yaml"
+        path.write_text(text)
+        ours, theirs = parse_recipe(path), Stage0Recipe.from_file(path)
+        assert type(ours) is type(theirs)
+        assert ours.recipe_path == theirs.recipe_path
+        assert ours.to_dict() == theirs.to_dict()

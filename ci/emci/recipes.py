@@ -329,7 +329,7 @@ class Renderer:
         target = RECIPE_FOLDERS[folder]
         self.variants_for(target)  # the repository's config: a ConfigError for every recipe
         try:
-            stage0 = Stage0Recipe.from_file(path if path.is_absolute() else path.resolve())
+            stage0 = parse_recipe(path if path.is_absolute() else path.resolve())
             variants = self.variants_for_recipe(target, path)
             rendered = stage0.render(variants, self.render_config(target))
         except RecipeError:
@@ -423,6 +423,28 @@ class Renderer:
             cache.save(whole_tree=wanted is None)
         ordered = {id: recipes[id] for _folder, _path, id in selected if id in recipes}
         return RecipeTree(recipes=ordered, failures=tuple(failures))
+
+
+def parse_recipe(path: Path) -> Stage0Recipe:
+    """`Stage0Recipe.from_file(path)` for an absolute path, without from_file's own
+    `Path.resolve()`: a tree's paths are resolved once by `discover`, and a realpath per
+    recipe (a stat call per path component) was a twentieth of a tree's render. The parse is
+    rattler-build's (its `from_yaml` and recipe classes, as from_file uses them); with a
+    rattler-build whose classes differ, from_file itself."""
+    try:
+        from rattler_build import stage0 as stage0_module
+
+        native = stage0_module._stage0.Stage0Recipe
+        single, multi = stage0_module.SingleOutputRecipe, stage0_module.MultiOutputRecipe
+        revision = stage0_module.RepodataRevision.LEGACY  # from_file's default
+    except (ImportError, AttributeError):
+        return Stage0Recipe.from_file(path)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    wrapper = native.from_yaml(text, repodata_revision=revision)
+    if wrapper.is_single_output():
+        return single(wrapper.as_single_output(), wrapper, path, repodata_revision=revision)
+    return multi(wrapper.as_multi_output(), wrapper, path, repodata_revision=revision)
 
 
 def _without_tracebacks(error: RecipeError) -> RecipeError:
