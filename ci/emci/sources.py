@@ -445,7 +445,7 @@ def debian_source(spec: str, folder: Path) -> list[Path]:
         # update newer than the mirror's snapshot): the other versions it lists, which
         # usually share the upstream tarball, are tried, newest first.
         if not _downloaded(folder):
-            _older_versions(spec.partition("/")[0], options, folder, newest_failed)
+            _each_listed_version(spec.partition("/")[0], options, folder, newest_failed)
     return _downloaded(folder)
 
 
@@ -453,7 +453,7 @@ def _downloaded(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file())
 
 
-def _older_versions(
+def _each_listed_version(
     name: str, options: list[str], folder: Path, newest_failed: SourceError
 ) -> None:
     """`apt-get source NAME=VERSION` for each version of source package `name` that the
