@@ -1,9 +1,13 @@
 #!/bin/bash
 set -euxo pipefail
 
-# configure generates the amalgamation with tclsh and native helper tools (BCC).
-export BCC=gcc
-emconfigure ./configure --prefix="$PREFIX" --host=wasm32-unknown-emscripten \
+# configure generates the amalgamation with tclsh and native helper tools, built with
+# BUILD_CC. The build machine is named: otherwise configure runs a test program, which
+# Emscripten 3.1.69's Node output passes, decides it is not cross-compiling, and builds the
+# helpers with emcc.
+export BUILD_CC=gcc BUILD_CFLAGS=-O2
+emconfigure ./configure --prefix="$PREFIX" --build=x86_64-pc-linux-gnu \
+    --host=wasm32-unknown-emscripten \
     --enable-static --disable-shared --disable-tcl --disable-readline --disable-threadsafe \
     --disable-load-extension --disable-editline \
     CFLAGS="$CFLAGS -DSQLITE_ENABLE_FTS5 -DSQLITE_ENABLE_JSON1 -DSQLITE_ENABLE_RTREE -DSQLITE_OMIT_LOAD_EXTENSION"
