@@ -71,4 +71,12 @@ with open("roundtrip.txt") as handle:
     assert handle.read() == "written from wasm\n"
 os.remove("roundtrip.txt")
 
+# Deep C recursion (repr and json of nested lists recurse in C, not in the interpreter loop)
+# near the recursion limit: the interpreter's wasm stack must hold it.
+nested: list = []
+for _ in range(800):
+    nested = [nested]
+assert repr(nested).count("[") == 801
+assert json.loads(json.dumps(nested)) == nested
+
 print("python", sys.version.split()[0], "stdlib checks ok")
