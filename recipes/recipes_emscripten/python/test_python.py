@@ -31,6 +31,17 @@ db = sqlite3.connect(":memory:")
 db.execute("CREATE TABLE t (name TEXT, n INTEGER)")
 db.executemany("INSERT INTO t VALUES (?, ?)", [("a", 1), ("b", 2), ("c", 3)])
 assert db.execute("SELECT sum(n) FROM t").fetchone() == (6,)
+# what configure probes libsqlite3 for (the module is left out when a probe fails, and
+# serialize only exists when its probe passes)
+assert sqlite3.complete_statement("SELECT 1;")
+traced = []
+db.set_trace_callback(traced.append)
+db.set_progress_handler(lambda: 0, 1)
+db.set_authorizer(lambda *args: sqlite3.SQLITE_OK)
+db.create_function("twice", 1, lambda x: 2 * x, deterministic=True)
+assert db.execute("SELECT twice(2.5)").fetchone() == (5.0,)
+assert traced == ["SELECT twice(2.5)"]
+assert sqlite3.connect(":memory:").deserialize(db.serialize()) is None
 
 assert json.loads(json.dumps({"a": [1, 2.5, None]})) == {"a": [1, 2.5, None]}
 assert decimal.Decimal("1.1") + decimal.Decimal("2.2") == decimal.Decimal("3.3")
