@@ -33,8 +33,17 @@ def test_wrong_arguments_raise_type_error():
         demo.add("two", 3)
 
 
-# Not tested: a C++ exception thrown in the module and turned into a Python exception. The
-# side module (built with -fexceptions, as pybind11 asks) then imports
-# __cxa_find_matching_catch_N, which the Emscripten 3.1.6 CPython main module does not
-# export, so Node stops with "Cannot read properties of undefined (reading 'apply')".
-# Emscripten 3.1.69 resolves those functions for side modules; test it there.
+def test_a_cpp_exception_becomes_a_python_exception():
+    # thrown in the side module, caught by pybind11's translator (wasm exceptions in the
+    # interpreter and in the module)
+    assert demo.non_negative(4) == 4
+    with pytest.raises(ValueError, match="negative: -4"):
+        demo.non_negative(-4)
+
+
+def test_a_python_exception_crosses_cpp_and_comes_back():
+    def fail(_x):
+        raise KeyError("from the callback")
+
+    with pytest.raises(KeyError, match="from the callback"):
+        demo.apply_twice(fail, 1)
