@@ -23,6 +23,23 @@ python3 tools/create_dom_pk_codes.py
 
 python3 tools/install.py "$root"
 rm -rf "$root/test" "$root/site" "$root/docs" "$root/media"
+# Upstream's launchers (emcc, emconfigure, ... and tools/file_packager) run the python named
+# by $PYTHON before $EMSDK_PYTHON. In builds $PYTHON names the host's wasm python, and make
+# exports a Makefile's own PYTHON (CPython's is python.js) to what it runs; emconfigure and
+# emmake also hand those launchers' paths to builds as CC, CXX, AR. Here they use
+# $EMSDK_PYTHON (the activation sets the machine's python3), then python3 on PATH, and leave
+# PYTHON alone, as later Emscripten releases do.
+patched=0
+for launcher in "$root"/em* "$root"/tools/*; do
+    [ -f "$launcher" ] || continue
+    case "$launcher" in *.py|*.bat|*.ps1) continue ;; esac
+    grep -q 'create_entry_points' "$launcher" || continue
+    sed -i -e 's/\$PYTHON/$_EM_PY/g' -e 's/^\([[:space:]]*\)PYTHON=/\1_EM_PY=/' \
+        -e '/^unset _PYTHON_SYSCONFIGDATA_NAME$/a _EM_PY=' "$launcher"
+    patched=$((patched + 1))
+done
+[ "$patched" -ge 10 ] || { echo "only $patched launchers patched in $root" >&2; exit 1; }
+grep -L '_EM_PY=' "$root/emcc" "$root/emconfigure" | grep . && exit 1
 # The JS optimizer imports acorn as an ES module: ship the machine's copy (Debian's
 # node-acorn) inside the tree, where Node's resolver looks.
 mkdir -p "$root/node_modules"
@@ -46,7 +63,7 @@ build_config="$SRC_DIR/emscripten-build-config.py"
 write_config "$build_config" "$BUILD_PREFIX" False
 unset EM_CACHE EM_FROZEN_CACHE EM_BINARYEN_ROOT EM_PORTS EMCC_CFLAGS
 # emcc is a Python program: the machine's python3 (rattler-build's $PYTHON names the host's)
-export EM_CONFIG="$build_config" PYTHON=/usr/bin/python3
+export EM_CONFIG="$build_config" EMSDK_PYTHON=/usr/bin/python3
 mapfile -t libraries < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$RECIPE_DIR/system_libraries.txt" | awk '{print $1}')
 "$root/emcc" --version
 start=$SECONDS
