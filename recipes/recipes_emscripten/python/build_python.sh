@@ -4,6 +4,16 @@ set -euxo pipefail
 # The build interpreter must be the same version: Debian's python3.11 (3.11.2).
 BUILD_PYTHON=$(command -v python3.11)
 
+# configure's AC_CHECK_LIB probes declare `char f()`, which does not match the functions'
+# wasm signatures: with Emscripten 3.1.6 the mismatch crashed binaryen's finalizer, and with
+# 3.1.69 every probe of libsqlite3 answers "no" as well (_sqlite3 is then left out). The
+# library has these functions (built from our sqlite recipe): answer the probes.
+for fn in bind_double column_decltype column_double complete enable_shared_cache \
+          progress_handler result_double set_authorizer trace_v2 trace value_double \
+          serialize; do
+    export "ac_cv_lib_sqlite3_sqlite3_${fn}=yes"
+done
+
 # Modules/Setup.local comes first for makesetup (first rule wins):
 # - ctypes: 3.11's configure leaves _ctypes to setup.py, which does not find libffi when
 #   cross-compiling; build it into the interpreter like the other stdlib modules (makesetup
