@@ -162,7 +162,6 @@ class RecipeBuilder:
         cache = self.settings.build / "cache" / name
         shutil.rmtree(cache, ignore_errors=True)
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "RATTLER_CACHE_DIR": str(cache)}
-        env.setdefault("NODE_PATH", "/usr/share/nodejs")
         # cross-python's build tools: scripts/bootstrap.sh puts them beside emci, in its
         # virtual environment; builds see PATH (not other variables), so their bin/ goes last
         tools = Path(sys.prefix) / "cross-python-tools"
