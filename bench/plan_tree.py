@@ -66,11 +66,11 @@ CONFIG = """\
 c_compiler:                    # [target_platform == "emscripten-wasm32"]
   - emscripten                 # [target_platform == "emscripten-wasm32"]
 c_compiler_version:            # [target_platform == "emscripten-wasm32"]
-  - 3.1.6                      # [target_platform == "emscripten-wasm32"]
+  - 3.1.69                     # [target_platform == "emscripten-wasm32"]
 cxx_compiler:                  # [target_platform == "emscripten-wasm32"]
   - emscripten                 # [target_platform == "emscripten-wasm32"]
 cxx_compiler_version:          # [target_platform == "emscripten-wasm32"]
-  - 3.1.6                      # [target_platform == "emscripten-wasm32"]
+  - 3.1.69                     # [target_platform == "emscripten-wasm32"]
 python:
   - "3.11"
   - "3.12"

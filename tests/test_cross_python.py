@@ -118,8 +118,8 @@ class Setup:
             CROSS_PYTHON_PATH=str(self.tools),
             CROSS_PYTHON_TARGET=str(self.target),
             TMPDIR=str(self.tmp),
-            EMSCRIPTEN_VERSION="3.1.6",
-            EM_NODE="node --no-experimental-fetch",
+            EMSCRIPTEN_VERSION="3.1.69",
+            EM_NODE="node --stack-size=2048",
             EM_SIDE_MODULE_LDFLAGS="-sSIDE_MODULE=1 -sWASM_BIGINT",
         )
         env.update(extra)
@@ -195,7 +195,7 @@ def test_the_cross_file_describes_the_wasm_target_and_reaches_pip(tmp_path: Path
     assert binaries["cpp"] == f"{seen['bin']}/em++"
     assert binaries["ar"] == str(setup.bin / "emar")
     assert binaries["pkg-config"] == str(setup.bin / "pkg-config")
-    assert binaries["exe_wrapper"] == [str(setup.bin / "node"), "--no-experimental-fetch"]
+    assert binaries["exe_wrapper"] == [str(setup.bin / "node"), "--stack-size=2048"]
     assert binaries["python"] == str(setup.cross_python)  # the target's sysconfig answers
     assert binaries["cython"] == [sys.executable, "-m", "cython"]
     assert cross["properties"] == {

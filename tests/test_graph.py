@@ -20,7 +20,7 @@ def compiler_recipe(repo: Repo) -> None:
     repo.recipe(
         "emscripten_emscripten-wasm32",
         """\
-recipe: {name: emscripten-toolchain, version: "3.1.6"}
+recipe: {name: emscripten-toolchain, version: "3.1.69"}
 outputs:
   - package: {name: emscripten-abi}
     build: {noarch: generic, script: [echo]}

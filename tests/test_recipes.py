@@ -33,7 +33,7 @@ tests:
     assert output.subdir == "emscripten-wasm32"
     assert output.requirements.names("build") == ("emscripten_emscripten-wasm32",)
     (compiler,) = output.requirements.build
-    assert compiler.spec == "emscripten_emscripten-wasm32 3.1.6.*"  # the rendered match spec
+    assert compiler.spec == "emscripten_emscripten-wasm32 3.1.69.*"  # the rendered match spec
     assert output.requirements.names("test_build") == ("cmake",)
     assert output.requirements.names("test_run") == ("nodejs",)
     assert output.variant["c_compiler"] == "emscripten"

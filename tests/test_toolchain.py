@@ -1,7 +1,7 @@
 """The toolchain as packages, end to end: binaryen and Emscripten 3.1.69 built from this
 repository's recipes (in the run's one build of the tree, conftest.e2e_tree, so a pytest run
 pays for the toolchain once), then a small C++17 recipe (tests/data/shapes) built with the
-3.1.69 compiler package while the tree still builds with 3.1.6, and run in Node: a C++
+tree's compiler (the 3.1.69 package), and run in Node: a C++
 exception thrown in a side module and caught in the main module, and embind called from
 JavaScript.
 """
