@@ -9,12 +9,14 @@ tests are not rebuilt. A small real-shaped tree, rendered by rattler-build (noth
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import GIT_ENV, Repo, native, run_emci, wasm
+from conftest import GIT_ENV, REPO_ROOT, Repo, git_in, init_main, native, run_emci, wasm
 
 PYPROJECT = """\
 [tool.emci]
@@ -172,6 +174,57 @@ def test_a_half_done_move_is_an_error_naming_the_key(tree: Repo):
     done = emci(tree, "plan", "main", "HEAD")
     assert done.returncode == 1
     assert "conda_build_config.yaml: c_compiler_version: 3.1.69 is not the ABI" in done.stderr
+
+
+def compiles_with_the_pin(recipe: Path) -> bool:
+    """The recipe's own text says its packages carry the pin: a compiler in an output's (or
+    the recipe's) build requirements, not noarch, and the compiler's run_exports not
+    ignored. Test requirements do not count."""
+    data = yaml.safe_load(recipe.read_text())
+    for part in [data, *data.get("outputs", [])]:
+        build = part.get("build") or {}
+        requirements = part.get("requirements") or {}
+        compilers = [r for r in requirements.get("build") or [] if "compiler(" in str(r)]
+        if compilers and "noarch" not in build and "ignore_run_exports" not in requirements:
+            return True
+    return False
+
+
+def test_the_repository_s_own_move_plans_exactly_its_compiled_recipes(tmp_path):
+    """The real tree: conda_build_config.yaml as it is against the same tree on the
+    previous toolchain of the compiler recipe's variants.yaml (the move as one commit)."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    for item in ("recipes", "pyproject.toml", "conda_build_config.yaml"):
+        source = REPO_ROOT / item
+        if source.is_dir():
+            shutil.copytree(source, root / item)
+        else:
+            shutil.copy(source, root / item)
+    current = (REPO_ROOT / "conda_build_config.yaml").read_text()
+    abi = yaml.safe_load(current)["emscripten_abi"][0]
+    compiler = REPO_ROOT / "recipes" / "recipes" / "emscripten_emscripten-wasm32"
+    toolchains = yaml.safe_load((compiler / "variants.yaml").read_text())["emscripten_toolchain"]
+    previous = [str(v) for v in toolchains if str(v) != str(abi)]
+    if not previous:
+        pytest.skip(f"the compiler recipe builds only {abi}: no move to plan")
+    (root / "conda_build_config.yaml").write_text(current.replace(f"- {abi}", f"- {previous[-1]}"))
+    init_main(root, f"the tree on {previous[-1]}")
+    (root / "conda_build_config.yaml").write_text(current)
+    git_in(root, "commit", "-q", "-am", f"Emscripten {abi}")
+    done = run_emci(root, "plan", "HEAD~1", "HEAD", "--json", env=GIT_ENV)
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    expected = {
+        f"recipes_emscripten/{path.parent.name}"
+        for path in (root / "recipes" / "recipes_emscripten").glob("*/recipe.yaml")
+        if compiles_with_the_pin(path)
+    }
+    assert len(expected) >= 10  # the oracle found the tree's compiled recipes
+    assert set(plan["changed"]) == expected
+    for name in expected:
+        reasons = [r for r in plan["recipes"][name]["reasons"] if r.startswith("config key")]
+        assert reasons and "emscripten_abi" in reasons[0], (name, plan["recipes"][name])
 
 
 def is_compiled(path: Path) -> bool:
