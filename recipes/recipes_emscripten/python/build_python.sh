@@ -68,6 +68,18 @@ rm -rf "$stdlib/test" "$stdlib/idlelib" "$stdlib/tkinter" "$stdlib/turtledemo" \
     "$stdlib/ensurepip" "$stdlib/lib2to3/tests" "$stdlib/distutils/tests" \
     "$stdlib/ctypes/test" "$stdlib/unittest/test" "$stdlib/sqlite3/test" \
     "$stdlib/config-3.11-wasm32-emscripten/libpython3.11.a" \
-    "$PREFIX/lib/libpython3.11.a" "$PREFIX/bin/idle3"* "$PREFIX/bin/2to3"* \
+    "$PREFIX/bin/idle3"* "$PREFIX/bin/2to3"* \
     "$PREFIX/bin/pydoc3"* "$PREFIX/share/man"
 find "$stdlib" -name "*.opt-1.pyc" -delete -o -name "*.opt-2.pyc" -delete
+
+# Embedding the interpreter (xeus-python, pyjs link it into their own main modules): the
+# static library stays, in lib/ (where xeus-python's CMake looks; the copy in the config
+# directory goes), with the two archives CPython builds from its bundled sources and links
+# into python.js (libmpdec for _decimal, libexpat for pyexpat) in the config directory.
+# What an embedding links is written beside them, in embed-libs.txt (the C libraries come
+# from the recipes in the environment).
+config="$stdlib/config-3.11-wasm32-emscripten"
+test -f "$PREFIX/lib/libpython3.11.a"
+cp Modules/_decimal/libmpdec/libmpdec.a Modules/expat/libexpat.a "$config/"
+echo "-L$PREFIX/lib -lpython3.11 -L$config -lmpdec -lexpat -lffi -lbz2 -llzma -lz -lsqlite3" \
+    > "$config/embed-libs.txt"
