@@ -1,0 +1,27 @@
+#!/bin/bash
+set -euxo pipefail
+
+# The embedded interpreter: libpython3.11.a and what the python package lists beside it.
+config="$PREFIX/lib/python3.11/config-3.11-wasm32-emscripten"
+
+# embed-libs-and-environment.patch makes these settable (upstream: a fixed library list,
+# a browser-only kernel):
+# - the python package's embed-libs.txt;
+# - the kernel also runs in Node (its test), with NODEFS to mount a prefix.
+# pybind11 is found in cross-compiling mode with the wasm Python's headers and library;
+# find_package(Python) gets cross-python's interpreter. The kernel spec names the kernel by
+# file name: JupyterLite's xeus addon finds bin/xpython.js and bin/xpython.wasm beside it.
+# shellcheck disable=SC2086  # CMAKE_ARGS is a list of arguments
+emcmake cmake -S . -B _build $CMAKE_ARGS \
+    -DXPYT_EMSCRIPTEN_WASM_BUILD=ON \
+    -DXPYT_PYTHON_EMBED_LIBS="$(cat "$config/embed-libs.txt")" \
+    -DXPYT_WASM_ENVIRONMENT=web,worker,node \
+    -DCMAKE_EXE_LINKER_FLAGS="-lnodefs.js" \
+    -DXPYTHON_KERNELSPEC_PATH="" \
+    -DPython_EXECUTABLE="$PYTHON" -DPYTHON_EXECUTABLE="$PYTHON" \
+    -DPYBIND11_USE_CROSSCOMPILING=ON -DPYBIND11_PYTHONLIBS_OVERWRITE=OFF \
+    -DPYTHON_INCLUDE_DIR="$PREFIX/include/python3.11" \
+    -DPYTHON_LIBRARY="$PREFIX/lib/libpython3.11.a" \
+    -DPYTHON_MODULE_EXTENSION=.cpython-311-wasm32-emscripten.so
+cmake --build _build --parallel "${CPU_COUNT:-2}"
+cmake --install _build
