@@ -10,7 +10,7 @@ config="$PREFIX/lib/python3.11/config-3.11-wasm32-emscripten"
 # - the toolchain's exception mode (wasm exceptions), which every object must share;
 # - the python package's embed-libs.txt;
 # - the runtime also runs in Node (its test, and Node users), with NODEFS to mount a prefix.
-# pybind11 is found in cross-compiling mode with the wasm Python's headers and library.
+# pybind11 finds the wasm Python through cross-python's CROSS_PYTHON_CMAKE_ARGS.
 # shellcheck disable=SC2086  # CMAKE_ARGS is a list of arguments
 emcmake cmake -S . -B _build $CMAKE_ARGS \
     -DPYJS_BUILD_PYTHON=python3 \
@@ -18,10 +18,6 @@ emcmake cmake -S . -B _build $CMAKE_ARGS \
     -DPYJS_PYTHON_EMBED_LIBS="$(cat "$config/embed-libs.txt")" \
     -DPYJS_ENVIRONMENT=web,worker,node \
     -DCMAKE_EXE_LINKER_FLAGS="-lnodefs.js" \
-    -DPYTHON_EXECUTABLE="$PYTHON" \
-    -DPYBIND11_USE_CROSSCOMPILING=ON -DPYBIND11_PYTHONLIBS_OVERWRITE=OFF \
-    -DPYTHON_INCLUDE_DIR="$PREFIX/include/python3.11" \
-    -DPYTHON_LIBRARY="$config/libpython3.11.a" \
-    -DPYTHON_MODULE_EXTENSION=.cpython-311-wasm32-emscripten.so
+    $CROSS_PYTHON_CMAKE_ARGS
 cmake --build _build --parallel "${CPU_COUNT:-2}"
 cmake --install _build

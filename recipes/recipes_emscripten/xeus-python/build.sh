@@ -8,8 +8,8 @@ config="$PREFIX/lib/python3.11/config-3.11-wasm32-emscripten"
 # a browser-only kernel):
 # - the python package's embed-libs.txt;
 # - the kernel also runs in Node (its test), with NODEFS to mount a prefix.
-# pybind11 is found in cross-compiling mode with the wasm Python's headers and library;
-# find_package(Python) gets cross-python's interpreter. The kernel spec names the kernel by
+# pybind11 and find_package(Python) find the wasm Python through cross-python's
+# CROSS_PYTHON_CMAKE_ARGS. The kernel spec names the kernel by
 # file name: JupyterLite's xeus addon finds bin/xpython.js and bin/xpython.wasm beside it.
 # shellcheck disable=SC2086  # CMAKE_ARGS is a list of arguments
 emcmake cmake -S . -B _build $CMAKE_ARGS \
@@ -18,10 +18,6 @@ emcmake cmake -S . -B _build $CMAKE_ARGS \
     -DXPYT_WASM_ENVIRONMENT=web,worker,node \
     -DCMAKE_EXE_LINKER_FLAGS="-lnodefs.js" \
     -DXPYTHON_KERNELSPEC_PATH="" \
-    -DPython_EXECUTABLE="$PYTHON" -DPYTHON_EXECUTABLE="$PYTHON" \
-    -DPYBIND11_USE_CROSSCOMPILING=ON -DPYBIND11_PYTHONLIBS_OVERWRITE=OFF \
-    -DPYTHON_INCLUDE_DIR="$PREFIX/include/python3.11" \
-    -DPYTHON_LIBRARY="$PREFIX/lib/libpython3.11.a" \
-    -DPYTHON_MODULE_EXTENSION=.cpython-311-wasm32-emscripten.so
+    $CROSS_PYTHON_CMAKE_ARGS
 cmake --build _build --parallel "${CPU_COUNT:-2}"
 cmake --install _build
