@@ -28,6 +28,11 @@ _ssl _ssl.c
 _hashlib _hashopenssl.c
 SETUP
 
+# configure's default OPT has -g: every object (libpython3.11.a, 30 MB with DWARF) and every
+# extension module cross-python builds (it reads OPT from the sysconfig) would carry debug
+# information. llvm-strip cannot strip wasm objects in an archive, so it is not made.
+export OPT="-DNDEBUG -fwrapv -O3 -Wall"
+
 # Stdlib modules link our libraries statically into the interpreter (never Emscripten's
 # ports, which download at build time).
 CONFIG_SITE=Tools/wasm/config.site-wasm32-emscripten emconfigure ./configure -C \
@@ -76,10 +81,11 @@ find "$stdlib" -name "*.opt-1.pyc" -delete -o -name "*.opt-2.pyc" -delete
 # static library stays, in lib/ (where xeus-python's CMake looks; the copy in the config
 # directory goes), with the two archives CPython builds from its bundled sources and links
 # into python.js (libmpdec for _decimal, libexpat for pyexpat) in the config directory.
-# What an embedding links is written beside them, in embed-libs.txt (the C libraries come
-# from the recipes in the environment).
+# What an embedding links beside libpython3.11.a is written there too, in embed-libs.txt
+# (the C libraries come from the recipes in the environment; CMake projects get
+# libpython3.11.a itself through pybind11::embed, see cross-python's CROSS_PYTHON_CMAKE_ARGS).
 config="$stdlib/config-3.11-wasm32-emscripten"
 test -f "$PREFIX/lib/libpython3.11.a"
 cp Modules/_decimal/libmpdec/libmpdec.a Modules/expat/libexpat.a "$config/"
-echo "-L$PREFIX/lib -lpython3.11 -L$config -lmpdec -lexpat -lffi -lbz2 -llzma -lz -lsqlite3" \
+echo "-L$config -lmpdec -lexpat -L$PREFIX/lib -lffi -lbz2 -llzma -lz -lsqlite3" \
     > "$config/embed-libs.txt"

@@ -15,6 +15,7 @@ import sqlite3
 import ssl
 import struct
 import sys
+import sysconfig
 import unicodedata
 import xml.etree.ElementTree as ET
 import zlib
@@ -89,5 +90,11 @@ for _ in range(800):
     nested = [nested]
 assert repr(nested).count("[") == 801
 assert json.loads(json.dumps(nested)) == nested
+
+# No debug information in what extension builds inherit (OPT) nor in the static library
+# embeddings link (DWARF sections are named .debug_* in wasm objects).
+assert "-g" not in sysconfig.get_config_var("OPT").split(), sysconfig.get_config_var("OPT")
+with open(os.path.join(sys.prefix, "lib", "libpython3.11.a"), "rb") as handle:
+    assert b".debug_info" not in handle.read(), "libpython3.11.a carries DWARF"
 
 print("python", sys.version.split()[0], "stdlib checks ok")

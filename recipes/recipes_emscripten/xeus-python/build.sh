@@ -6,7 +6,7 @@ config="$PREFIX/lib/python3.11/config-3.11-wasm32-emscripten"
 
 # embed-libs-and-environment.patch makes these settable (upstream: a fixed library list,
 # a browser-only kernel):
-# - the python package's embed-libs.txt;
+# - the python package's embed-libs.txt, and zstd (pyjs' static library needs it);
 # - the kernel also runs in Node (its test), with NODEFS to mount a prefix.
 # pybind11 and find_package(Python) find the wasm Python through cross-python's
 # CROSS_PYTHON_CMAKE_ARGS. The kernel spec names the kernel by
@@ -14,7 +14,7 @@ config="$PREFIX/lib/python3.11/config-3.11-wasm32-emscripten"
 # shellcheck disable=SC2086  # CMAKE_ARGS is a list of arguments
 emcmake cmake -S . -B _build $CMAKE_ARGS \
     -DXPYT_EMSCRIPTEN_WASM_BUILD=ON \
-    -DXPYT_PYTHON_EMBED_LIBS="$(cat "$config/embed-libs.txt")" \
+    -DXPYT_PYTHON_EMBED_LIBS="$(cat "$config/embed-libs.txt") -lzstd" \
     -DXPYT_WASM_ENVIRONMENT=web,worker,node \
     -DCMAKE_EXE_LINKER_FLAGS="-lnodefs.js" \
     -DXPYTHON_KERNELSPEC_PATH="" \

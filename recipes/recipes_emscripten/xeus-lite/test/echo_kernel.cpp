@@ -3,7 +3,7 @@
 #include <string>
 
 #include "nlohmann/json.hpp"
-#include "xeus-lite/xembind.hpp"
+#include "xeus/xembind.hpp"
 #include "xeus/xhelper.hpp"
 #include "xeus/xinterpreter.hpp"
 
