@@ -221,6 +221,7 @@ E2E_RECIPES = (
     "recipes_emscripten/markupsafe",  # a failing Python test fails the build
     "recipes_emscripten/pytest",  # the test environment of the Python packages
     "recipes_emscripten/xeus-python-shell",  # the kernel shell from an installed env (+ IPython)
+    "recipes_emscripten/xeus-python",  # the kernel (+ xeus, xeus-lite, pyjs) in Node
     "recipes_emscripten/jedi",  # completion in that shell
 )
 

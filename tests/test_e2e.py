@@ -210,6 +210,27 @@ def test_the_kernel_shell_runs_from_an_installed_env(built: Path, tmp_path: Path
     assert "dumps" in matches
 
 
+def test_the_kernel_answers_in_node_from_an_installed_env(built: Path, tmp_path: Path):
+    """The xeus-python kernel from an environment a JupyterLite site would be made of
+    (python xeus-python ipython jedi pyyaml, solved from the channel): its recipe's own
+    kernel test (execute_request 1 + 1 gives execute_result 2, through notify_listener and
+    postMessage) passes against that environment in Node."""
+    prefix = tmp_path / "env"
+    specs = ("python", "xeus-python", "ipython", "jedi", "pyyaml")
+    done = emci(built, "env", "create", str(prefix), *specs)
+    assert done.returncode == 0, done.stderr
+    kernel_test = REPO_ROOT / "recipes" / "recipes_emscripten" / "xeus-python" / "test"
+    flags = (prefix / "bin" / "python3.11.node-flags").read_text().split()
+    done = subprocess.run(
+        ["node", *flags, str(kernel_test / "test_xpython.js"), str(prefix)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "execute_request 1 + 1: execute_result 2" in done.stdout
+
+
 def test_cross_python_builds_an_extension_module(built: Path, tmp_path: Path):
     git(built, "checkout", "-q", "-b", "add-spam")
     shutil.copytree(

@@ -4,10 +4,11 @@ set -euxo pipefail
 # The embedded interpreter: libpython3.11.a and what the python package lists beside it.
 config="$PREFIX/lib/python3.11/config-3.11-wasm32-emscripten"
 
-# embed-libs-and-environment.patch makes these settable (upstream: a fixed library list,
+# cmake-settings.patch makes these settable (upstream: a fixed library list,
 # a browser-only kernel):
 # - the python package's embed-libs.txt, and zstd (pyjs' static library needs it);
-# - the kernel also runs in Node (its test), with NODEFS to mount a prefix.
+# - the kernel also runs in Node (its test), with NODEFS to mount a prefix;
+# - xeus as our xeus package exports it (the static target, once).
 # pybind11 and find_package(Python) find the wasm Python through cross-python's
 # CROSS_PYTHON_CMAKE_ARGS. The kernel spec names the kernel by
 # file name: JupyterLite's xeus addon finds bin/xpython.js and bin/xpython.wasm beside it.
