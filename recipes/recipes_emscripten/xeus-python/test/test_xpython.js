@@ -4,6 +4,7 @@
 // server's notify_listener and out through self.postMessage.
 // Usage: node test_xpython.js PREFIX
 const assert = require("assert");
+const fs = require("fs");
 const path = require("path");
 
 const prefix = path.resolve(process.argv[2]);
@@ -30,7 +31,23 @@ function take(type) {
   return found[found.length - 1];
 }
 
+// The kernel spec as JupyterLite's xeus addon reads it: argv[0] + ".js" and ".wasm" exist,
+// and every file its metadata names is installed.
+function checkKernelSpec() {
+  const kernels = path.join(prefix, "share", "jupyter", "kernels");
+  assert.deepStrictEqual(fs.readdirSync(kernels), ["xpython"]);
+  const spec = JSON.parse(fs.readFileSync(path.join(kernels, "xpython", "kernel.json")));
+  const binary = spec.argv[0];
+  assert.ok(fs.existsSync(`${binary}.js`) && fs.existsSync(`${binary}.wasm`), binary);
+  assert.strictEqual(path.dirname(binary), path.join(prefix, "bin"));
+  for (const file of Object.values(spec.metadata.shared || {})) {
+    assert.ok(fs.existsSync(path.join(prefix, file)), `kernel.json names a missing ${file}`);
+  }
+  console.log(`kernel spec: ${binary}.js and .wasm`);
+}
+
 async function main() {
+  checkKernelSpec();
   const Module = await createXeusModule();
   Module.FS.mkdirTree(prefix);
   Module.FS.mount(Module.FS.filesystems.NODEFS, { root: prefix }, prefix);
