@@ -580,6 +580,79 @@ def env_create(
     log.info("created %s", prefix)
 
 
+@cli.group()
+def lite() -> None:
+    """JupyterLite sites whose kernel and packages come from our channel."""
+
+
+@lite.command("build")
+@click.argument("outdir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("specs", nargs=-1)
+@click.option(
+    "--contents",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Notebooks and files to put in the site.",
+)
+@click.option(
+    "--channel",
+    "-c",
+    "channels",
+    multiple=True,
+    help="Channel of the environment (repeatable). Default: output/, then the configured ones.",
+)
+@click.pass_context
+def lite_build(
+    ctx: click.Context,
+    outdir: Path,
+    specs: tuple[str, ...],
+    contents: Path | None,
+    channels: tuple[str, ...],
+) -> None:
+    """Build a JupyterLite site in OUTDIR with xeus-python and SPECS installed."""
+    from emci.env import environment_abi
+    from emci.lite import DEFAULT_SPECS, build_site
+
+    settings = ctx.obj.settings()
+    pin = environment_abi(ctx.obj.settings, None, needs_repository=not channels)
+    wanted = list(dict.fromkeys([*DEFAULT_SPECS, *specs]))
+    found = build_site(
+        outdir.resolve(),
+        wanted,
+        list(channels) or settings.build_channels(),
+        settings.build / "lite",
+        contents.resolve() if contents else None,
+        abi=pin,
+    )
+    names = ", ".join(k.name for k in found)
+    log.info("built %s (kernels: %s); `emci lite serve %s` serves it", outdir, names, outdir)
+
+
+@lite.command("serve")
+@click.argument("site", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--channel",
+    "channel",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="output",
+    show_default=True,
+    help="The channel the site's packages came from, served at /channel/.",
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000)
+def lite_serve(site: Path, channel: Path, port: int) -> None:
+    """Serve a JupyterLite site and our channel from one origin on 127.0.0.1."""
+    from emci.lite import make_site_server
+
+    server = make_site_server(site.resolve(), channel.resolve(), port)
+    host, bound = server.server_address[:2]
+    log.info("serving %s at http://%s:%d/ and %s at /channel/", site, host, bound, channel)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.argument("prefix", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
