@@ -8,6 +8,8 @@
 #     tools recipes use from the machine (make, cmake, pkg-config, autotools, patch, tcl);
 #   - .venv/ (git-ignored), made by the machine's python3 (/usr/bin/python3, or $PYTHON):
 #     emci and its Python dependencies. Run `.venv/bin/emci ...`, or `source .venv/bin/activate`.
+#     Without --emci-only also JupyterLite's build (jupyterlite-core, jupyterlite-xeus, empack,
+#     jupyter-server for a site's notebooks) for `emci lite build`: pinned in pyproject.toml;
 #   - .venv/cross-python-tools/: the Python build tools cross-python gives the machine's
 #     python3.11 when it compiles extension modules (pip, setuptools, wheel, Cython, hatchling,
 #     flit-core, setuptools-scm, meson, meson-python), installed with pip --target; emci
@@ -57,7 +59,11 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
 pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
-"${pip[@]}" install -e '.[test]'
+if [ "$emci_only" = yes ]; then
+    "${pip[@]}" install -e '.[test]'
+else
+    "${pip[@]}" install -e '.[test,lite]'
+fi
 
 if [ "$emci_only" = no ]; then
     # Build tools for cross-python (see recipes/recipes/cross-python_*): the machine's

@@ -1,0 +1,115 @@
+// Opens a notebook of a JupyterLite site in headless Chromium (Playwright driving Debian's
+// chromium), lets the xeus-python kernel start, runs every cell with Shift+Enter, asks for
+// completions after the last cell's text, and prints what the page rendered as one JSON line:
+//   {"cells": [{"text": ..., "html": [...]}...], "completions": [...], "firstOutputMs": N,
+//    "routed": [...]}
+// Usage: node lite_notebook_check.js URL SCREENSHOT_DIR [COMPLETE_CODE]
+//
+// The page asks one host this machine cannot reach: the conda-to-PyPI name mapping that
+// mambajs (the page's installer) fetches from GitHub before it installs. That request alone
+// is answered here with an empty mapping ({}), and the answer says it was ("routed").
+const { chromium } = require("playwright-core");
+
+const CELL_TIMEOUT = 240000;
+
+(async () => {
+  const [url, shots, complete] = process.argv.slice(2);
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const routed = [];
+  let failing = async (error) => { throw error; };
+  const problems = [];
+  try {
+    // the context's routes also see the kernel's web worker, where the installer runs
+    // tall enough for every cell of the test's notebook with its output: the notebook
+    // renders only the cells in view (windowing), and the checks read them by position
+    const context = await browser.newContext({ viewport: { width: 1280, height: 2400 } });
+    const page = await context.newPage();
+    page.on("pageerror", (e) => problems.push("pageerror: " + e.message));
+    page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
+    page.on("requestfailed", (r) => problems.push("failed: " + r.url()));
+    page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+    failing = async (error) => {
+      await page.screenshot({ path: `${shots}/lite-notebook-failed.png`, fullPage: true });
+      console.error(problems.slice(-40).join("\n"));
+      throw error;
+    };
+    await context.route("https://raw.githubusercontent.com/**", (route) => {
+      routed.push(route.request().url());
+      return route.fulfill({ status: 200, contentType: "application/json", body: "{}" });
+    });
+    try {
+    const start = Date.now();
+    await page.goto(url);
+    // JupyterLite's service worker (the kernel's view of the notebook's files) controls a
+    // page from its next load: the page is loaded again once it is registered, as a person's
+    // second visit would be
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await page.reload();
+    await page.waitForSelector(".jp-Notebook .jp-Cell", { timeout: CELL_TIMEOUT });
+    const count = await page.locator(".jp-Notebook .jp-Cell").count();
+    const prompt = (n) =>
+      page.locator(".jp-Notebook .jp-Cell").nth(n).locator(".jp-InputArea-prompt").first();
+    // done: the cell's prompt shows an execution count ("[3]:"), not "[*]:" or "[ ]:"
+    const ran = (n, timeout) => page.waitForFunction(
+      (k) => {
+        const cell = document.querySelectorAll(".jp-Notebook .jp-Cell")[k];
+        const input = cell && cell.querySelector(".jp-InputArea-prompt");
+        return input !== null && /\[\d+\]/.test(input.textContent);
+      },
+      n,
+      { timeout },
+    );
+    // The first cell is sent until the kernel answers it: JupyterLite connects to a kernel
+    // more than once while it starts, and a request sent on a connection it has just
+    // replaced is dropped ("Trying to send message on removed socket"), leaving the cell
+    // waiting. The kernel has started when a cell has run.
+    let firstOutputMs = null;
+    for (let attempt = 1; firstOutputMs === null; attempt++) {
+      await prompt(0).click();  // selects the cell (command mode)
+      await page.keyboard.press("Shift+Enter");
+      try {
+        await ran(0, attempt < 4 ? 45000 : CELL_TIMEOUT);
+        firstOutputMs = Date.now() - start;
+      } catch (error) {
+        if (attempt >= 4) throw error;
+      }
+    }
+    // the next cell is selected: each Shift+Enter runs it and selects the one after
+    for (let i = 1; i < count; i++) {
+      await page.keyboard.press("Shift+Enter");
+      await ran(i, CELL_TIMEOUT);
+    }
+    const cells = await page.$$eval(".jp-Notebook .jp-Cell", (nodes) =>
+      nodes.map((node) => ({
+        text: Array.from(node.querySelectorAll(".jp-OutputArea-output"))
+          .map((o) => o.textContent).join("\n"),
+        html: Array.from(node.querySelectorAll(".jp-RenderedHTMLCommon [id]"))
+          .map((e) => e.tagName.toLowerCase() + "#" + e.id),
+      })));
+    await page.screenshot({ path: `${shots}/lite-notebook.png`,
+      clip: { x: 0, y: 0, width: 1280, height: 900 } });
+
+    let completions = [];
+    if (complete) {
+      // a new cell at the end, its text typed, then Tab: the completer lists the kernel's
+      // answers (jedi's, through IPython)
+      await prompt(count - 1).click();
+      await page.keyboard.press("b");
+      await page.keyboard.press("Enter");
+      await page.keyboard.type(complete);
+      await page.keyboard.press("Tab");
+      await page.waitForSelector(".jp-Completer-item", { timeout: 60000 });
+      completions = await page.$$eval(".jp-Completer-item", (items) =>
+        items.map((i) => (i.querySelector(".jp-Completer-match") || i).textContent.trim()));
+      await page.screenshot({ path: `${shots}/lite-completion.png` });
+    }
+    console.log(JSON.stringify({ cells, completions, firstOutputMs, routed, problems }));
+    } catch (error) { await failing(error); }
+  } finally {
+    await browser.close();
+  }
+})().catch((error) => { console.error(error); process.exit(1); });
