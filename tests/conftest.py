@@ -223,6 +223,7 @@ E2E_RECIPES = (
     "recipes_emscripten/xeus-python-shell",  # the kernel shell from an installed env (+ IPython)
     "recipes_emscripten/xeus-python",  # the kernel (+ xeus, xeus-lite, pyjs) in Node
     "recipes_emscripten/jedi",  # completion in that shell
+    "recipes_emscripten/numpy",  # meson-python cross build; numpy's own tests in Node
 )
 
 
