@@ -2,7 +2,7 @@
 // chromium), lets the xeus-python kernel start, runs every cell with Shift+Enter, asks for
 // completions after the last cell's text, and prints what the page rendered as one JSON line:
 //   {"cells": [{"text": ..., "html": [...]}...], "completions": [...], "firstOutputMs": N,
-//    "routed": [...]}
+//    "bytes": N, "routed": [...], "problems": [...]}
 // Usage: node lite_notebook_check.js URL SCREENSHOT_DIR [COMPLETE_CODE]
 //
 // The page asks one host this machine cannot reach: the conda-to-PyPI name mapping that
@@ -20,6 +20,7 @@ const CELL_TIMEOUT = 240000;
            "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   const routed = [];
+  let bytes = 0;
   let failing = async (error) => { throw error; };
   const problems = [];
   try {
@@ -29,6 +30,13 @@ const CELL_TIMEOUT = 240000;
     const context = await browser.newContext({ viewport: { width: 1280, height: 2400 } });
     const page = await context.newPage();
     page.on("pageerror", (e) => problems.push("pageerror: " + e.message));
+    // bytes the page received over the network (bodies as sent, before decompression)
+    context.on("requestfinished", async (r) => {
+      try {
+        const sizes = await r.sizes();
+        bytes += sizes.responseBodySize;
+      } catch (error) { /* a request the page dropped */ }
+    });
     page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
     page.on("requestfailed", (r) => problems.push("failed: " + r.url()));
     page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
@@ -107,7 +115,7 @@ const CELL_TIMEOUT = 240000;
         items.map((i) => (i.querySelector(".jp-Completer-match") || i).textContent.trim()));
       await page.screenshot({ path: `${shots}/lite-completion.png` });
     }
-    console.log(JSON.stringify({ cells, completions, firstOutputMs, routed, problems }));
+    console.log(JSON.stringify({ cells, completions, firstOutputMs, bytes, routed, problems }));
     } catch (error) { await failing(error); }
   } finally {
     await browser.close();

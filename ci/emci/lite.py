@@ -196,9 +196,17 @@ def make_site_server(site: Path, channel: Path, port: int = 0):
         def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
             self.server.requests.append(self.path)  # type: ignore[attr-defined]
 
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address) -> None:
+            # a browser that closes a connection mid-response (a closed tab, a test's end)
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
     handler = functools.partial(Handler, directory=str(site))
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server = Server(("127.0.0.1", port), handler)
     except OSError as exc:
         why = "already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
         raise LiteError(f"--port {port}: cannot serve on 127.0.0.1:{port} ({why})") from None
