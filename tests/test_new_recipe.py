@@ -196,3 +196,16 @@ def test_a_setuptools_project_keeps_python_alone_in_host(index, repo: Repo):
         '${{ compiler("c") }}',
         "cross-python_${{ target_platform }}",
     ]
+
+
+def test_the_import_name_is_the_sdists_only_package_when_none_has_the_projects_name():
+    from emci.new_recipe import import_name
+
+    names = [
+        "PyWavelets-1.10.0/pywt/__init__.py",
+        "PyWavelets-1.10.0/tests/__init__.py",
+        "PyWavelets-1.10.0/pywt/_extensions/__init__.py",
+    ]
+    assert import_name(names, "PyWavelets") == "pywt"
+    assert import_name([*names, "PyWavelets-1.10.0/other/__init__.py"], "PyWavelets") == ""
+    assert import_name(["markupsafe-3.0/src/markupsafe/__init__.py"], "MarkupSafe") == "markupsafe"

@@ -266,10 +266,15 @@ def has_c_code(names: list[str]) -> bool:
     return False
 
 
+NOT_THE_PACKAGE = frozenset({"tests", "test", "testing", "docs", "doc", "benchmarks", "examples"})
+
+
 def import_name(names: list[str], project: str) -> str:
     """The top-level package of the sdist (`top/<pkg>/__init__.py` or under `src/`) whose name
-    matches the project's, ignoring case and `-_.`; "" when there is none."""
+    matches the project's, ignoring case and `-_.`; else its only top-level package besides
+    tests, docs and the like (PyWavelets' `pywt`); "" when there is none."""
     wanted = canonicalize_name(project)
+    found = []
     for name in names:
         parts = name.split("/")
         if parts[-1] != "__init__.py" or len(parts) not in (3, 4):
@@ -278,7 +283,9 @@ def import_name(names: list[str], project: str) -> str:
             continue
         if canonicalize_name(parts[-2]) == wanted:
             return parts[-2]
-    return ""
+        if parts[-2] not in NOT_THE_PACKAGE:
+            found.append(parts[-2])
+    return found[0] if len(set(found)) == 1 else ""
 
 
 def packaged_names(recipes_dir: Path) -> dict[str, str]:
