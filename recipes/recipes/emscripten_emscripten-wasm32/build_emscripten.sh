@@ -17,6 +17,10 @@ while read -r patch _; do
     patch -p1 --forward --quiet < "$debian/patches/$patch"
 done < "$debian/patches/series"
 patch -p1 --forward < "$RECIPE_DIR/frozen-cache-missing-library-error.patch"
+# loadDynamicLibrary reads a library from the file system its caller names (flags.fs), as
+# Emscripten did until 3.1.5x: JupyterLite's xeus kernels load their packages' shared
+# libraries so, and without it numpy's extension modules fail to import in the browser
+patch -p1 --forward < "$RECIPE_DIR/dylink-fs-option.patch"
 # The dfsg tarball leaves out a generated header and source; the cache copies the headers
 # into its sysroot on first use, so they must exist before any emcc call.
 python3 tools/create_dom_pk_codes.py
