@@ -22,12 +22,13 @@ from conftest import REPO_ROOT, npm_install, run_emci
 
 pytestmark = pytest.mark.e2e
 
-SITE_SPECS = ("python", "ipython", "jedi", "pyyaml")
+SITE_SPECS = ("python", "ipython", "numpy", "jedi", "pyyaml")
 
 # (code, what its output must show): one cell each, run top to bottom
 CELLS = (
     ("import sys; sys.platform", "'emscripten'"),
     ("import yaml; yaml.safe_load('a: 1')", "{'a': 1}"),
+    ("import numpy as np; int(np.arange(4).sum())", "6"),
     ("import js; js.eval('6*7')", "42"),
     ("1 / 0", "ZeroDivisionError"),
     (
@@ -111,7 +112,7 @@ def test_the_site_holds_our_kernel_and_environment(site: Path):
     meta = json.loads(next(site.glob("xeus/**/empack_env_meta.json")).read_text())
     assert meta["channels"] == ["./channel"]  # made absolute by the server, as it is sent
     names = {p["name"] for p in meta["packages"]}
-    assert {"python", "xeus-python", "pyyaml", "jedi", "ipython", "pyjs"} <= names
+    assert {"python", "xeus-python", "numpy", "pyyaml", "jedi", "ipython", "pyjs"} <= names
     kernels = json.loads((site / "xeus" / "kernels.json").read_text())
     assert [k["kernel"] for k in kernels] == ["xpython"]
 
@@ -126,8 +127,8 @@ def test_a_notebook_runs_in_chromium(site: Path, e2e_tree: Path):
     assert len(outputs) == len(CELLS) + 1 and outputs[-1] == ""
     for (code, expected), output in zip(CELLS, outputs[:-1], strict=True):
         assert expected in output, f"cell {code!r} printed {output!r}"
-    assert "Traceback" in outputs[3]
-    assert seen["cells"][4]["html"] == ["b#emci-html"]  # rendered as HTML, not as text
+    assert "Traceback" in outputs[4]
+    assert seen["cells"][5]["html"] == ["b#emci-html"]  # rendered as HTML, not as text
     assert ".safe_load" in seen["completions"]  # jedi's answer for `yaml.safe_`
     # the kernel came from the site, over our server
     assert "/xeus/env/bin/xpython.wasm" in requests
