@@ -476,6 +476,10 @@ def serve(directory: Path, port: int) -> None:
     server = make_server(directory.resolve(), port)
     host, bound = server.server_address[:2]
     log.info("serving %s at http://%s:%d/ (Ctrl-C stops)", directory, host, bound)
+    _serve_until_interrupted(server)
+
+
+def _serve_until_interrupted(server) -> None:
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -645,12 +649,7 @@ def lite_serve(site: Path, channel: Path, port: int) -> None:
     server = make_site_server(site.resolve(), channel.resolve(), port)
     host, bound = server.server_address[:2]
     log.info("serving %s at http://%s:%d/ and %s at /channel/", site, host, bound, channel)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    _serve_until_interrupted(server)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
