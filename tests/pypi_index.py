@@ -5,6 +5,7 @@ code of the sdist is executed while fetching it, the marker exists."""
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import tarfile
@@ -76,6 +77,18 @@ class Release:
     sha256: str
     yanked: bool = False
     listed_sha256: str | None = None  # what the index claims (default: the real one)
+    requires_python: str | None = None  # listed as data-requires-python / requires-python
+
+
+def _anchor(release: Release) -> str:
+    """A PEP 503 link to the release's file, with its hash, yank and requires-python."""
+    attributes = ""
+    if release.yanked:
+        attributes += ' data-yanked=""'
+    if release.requires_python:
+        attributes += f' data-requires-python="{html.escape(release.requires_python)}"'
+    href = f"../../files/{release.filename}#sha256={release.listed_sha256 or release.sha256}"
+    return f'<a href="{href}"{attributes}>{release.filename}</a>\n'
 
 
 @dataclass
@@ -109,12 +122,7 @@ class LocalIndex:
     def _write_page(self, project: str) -> None:
         folder = self.root / "simple" / project
         folder.mkdir(parents=True, exist_ok=True)
-        anchors = "".join(
-            f'<a href="../../files/{r.filename}#sha256={r.listed_sha256 or r.sha256}"'
-            + (' data-yanked=""' if r.yanked else "")
-            + f">{r.filename}</a>\n"
-            for r in self.releases[project]
-        )
+        anchors = "".join(_anchor(r) for r in self.releases[project])
         (folder / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{anchors}</body></html>")
         files = [
             {
@@ -122,6 +130,7 @@ class LocalIndex:
                 "url": f"../../files/{r.filename}",
                 "hashes": {"sha256": r.listed_sha256 or r.sha256},
                 "yanked": r.yanked,
+                **({"requires-python": r.requires_python} if r.requires_python else {}),
             }
             for r in self.releases[project]
         ]

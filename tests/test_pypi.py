@@ -145,6 +145,37 @@ def test_newest_stable_unyanked_or_the_exact_pin(index, tmp_path: Path, json_api
     assert not index.marker.exists()
 
 
+@pytest.mark.parametrize("json_api", [True, False], ids=["pep691-json", "pep503-html"])
+def test_requires_python_leaves_out_releases_for_a_newer_python(
+    index, tmp_path: Path, json_api: bool
+):
+    """As pip does: a release whose requires-python excludes the target Python is not a
+    candidate (PyWavelets 1.10 needs 3.12; the tree's Python is 3.11)."""
+    from emci.errors import SourceError
+    from emci.pypi import download_sdist
+
+    index.json_api = json_api
+    index.add(PROJECT, "1.0", requires_python=">=3.9")
+    index.add(PROJECT, "1.1", requires_python=">=3.12")
+    assert download_sdist(PROJECT, tmp_path, python_version="3.11").name.endswith("-1.0.tar.gz")
+    assert download_sdist(PROJECT, tmp_path, python_version="3.12").name.endswith("-1.1.tar.gz")
+    assert download_sdist(PROJECT, tmp_path).name.endswith("-1.1.tar.gz")  # no Python given
+    with pytest.raises(SourceError, match=r"no sdist for Python 3.11 \(1.1 needs Python >=3.12\)"):
+        download_sdist(f"{PROJECT}==1.1", tmp_path, python_version="3.11")
+
+
+def test_recipe_new_picks_the_newest_release_for_the_trees_python(index, repo: Repo):
+    supported = index.add(PROJECT, "1.0", requires_python=">=3.9")
+    index.add(PROJECT, "1.1", requires_python=">=3.12")
+    done = emci(repo, "recipe", "new", PROJECT)
+    assert done.returncode == 0, done.stderr
+    text = (repo.root / "recipes" / "recipes_emscripten" / PROJECT / "recipe.yaml").read_text()
+    assert 'version: "1.0"' in text and f"sha256: {supported.sha256}" in text
+    refused = emci(repo, "recipe", "new", PROJECT, "--version", "1.1")
+    assert refused.returncode != 0
+    assert "no sdist for Python 3.11 (1.1 needs Python >=3.12)" in refused.stderr
+
+
 def test_sha256_mismatch_is_refused_and_nothing_is_left(index, tmp_path: Path):
     from emci.errors import SourceError
     from emci.pypi import download_sdist

@@ -95,7 +95,7 @@ def conda_name(project: str) -> str:
 def from_sdist(project: str, version: str | None, python_version: str = "3.11") -> ProjectInfo:
     spec = f"{project}=={version}" if version else project
     with tempfile.TemporaryDirectory(prefix="emci-new-") as tmp:
-        sdist = download_sdist(spec, Path(tmp))
+        sdist = download_sdist(spec, Path(tmp), python_version=python_version)
         metadata, names, requires_txt, pyproject = _read_sdist(sdist)
         backend, build_requires = build_system(pyproject, sdist.name)
         requires = metadata.get_all("Requires-Dist") or requires_dist_of(requires_txt or "")

@@ -30,6 +30,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import (
     InvalidSdistFilename,
     canonicalize_name,
@@ -62,6 +63,7 @@ class SdistLink:
     url: str
     sha256: str | None
     yanked: bool = False
+    requires_python: str | None = None  # the index's data-requires-python (PEP 503/691)
 
     @property
     def local(self) -> bool:
@@ -103,8 +105,10 @@ class _Anchors(HTMLParser):
             self.base = dict(attrs).get("href")
 
 
-def _link(filename: str, url: str, sha256: str | None, yanked: bool) -> SdistLink:
-    return SdistLink(filename, url, sha256.lower() if sha256 else None, yanked)
+def _link(
+    filename: str, url: str, sha256: str | None, yanked: bool, requires_python: str | None = None
+) -> SdistLink:
+    return SdistLink(filename, url, sha256.lower() if sha256 else None, yanked, requires_python)
 
 
 def parse_html(text: str, page_url: str) -> list[SdistLink]:
@@ -120,7 +124,8 @@ def parse_html(text: str, page_url: str) -> list[SdistLink]:
         filename = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
         algorithm, _, digest = fragment.partition("=")
         sha256 = digest if algorithm == "sha256" and digest else None
-        links.append(_link(filename, url, sha256, "data-yanked" in anchor))
+        requires_python = anchor.get("data-requires-python")  # already unescaped
+        links.append(_link(filename, url, sha256, "data-yanked" in anchor, requires_python))
     return links
 
 
@@ -134,7 +139,15 @@ def parse_json(text: str, page_url: str) -> list[SdistLink]:
         url = urllib.parse.urljoin(page_url, entry.get("url", ""))
         yanked = entry.get("yanked", False)
         sha256 = (entry.get("hashes") or {}).get("sha256")
-        links.append(_link(entry.get("filename", ""), url, sha256, yanked not in (False, None)))
+        links.append(
+            _link(
+                entry.get("filename", ""),
+                url,
+                sha256,
+                yanked not in (False, None),
+                entry.get("requires-python"),
+            )
+        )
     return links
 
 
@@ -234,16 +247,32 @@ def _pinned(requirement: Requirement) -> bool:
     )
 
 
+def _supports(link: SdistLink, python_version: str | None) -> bool:
+    """Whether the file's requires-python admits `python_version` (as pip decides: a file
+    with no requires-python, or one that is not a valid specifier, admits every Python)."""
+    if python_version is None or not link.requires_python:
+        return True
+    try:
+        return SpecifierSet(link.requires_python).contains(python_version, prereleases=True)
+    except InvalidSpecifier:
+        return True
+
+
 def choose_sdist(
-    links: list[SdistLink], requirement: Requirement, filename: str | None = None
+    links: list[SdistLink],
+    requirement: Requirement,
+    filename: str | None = None,
+    python_version: str | None = None,
 ) -> SdistLink:
     """The sdist to fetch: the newest version the requirement allows (pre-releases only when
-    it names one, yanked files only for an exact pin), `.tar.gz` before `.zip`, the first
-    index first; or exactly `filename` when given."""
+    it names one, yanked files only for an exact pin) whose requires-python admits
+    `python_version` (when given), `.tar.gz` before `.zip`, the first index first; or exactly
+    `filename` when given."""
     name = canonicalize_name(requirement.name)
     pinned = _pinned(requirement)
     allow_pre = requirement.specifier.prereleases is True  # it names a pre-release
     candidates = []
+    too_new: set[str] = set()  # requires-python of the files left out for it
     for order, link in enumerate(links):
         version = _sdist_version(link, name)
         if version is None or (version.is_prerelease and not allow_pre):
@@ -252,6 +281,9 @@ def choose_sdist(
             continue
         if link.yanked and not pinned:
             continue
+        if not _supports(link, python_version):
+            too_new.add(f"{version} needs Python {link.requires_python}")
+            continue
         candidates.append((version, link.filename.endswith(".tar.gz"), -order, link))
     if filename is not None:
         for *_, link in candidates:
@@ -259,6 +291,10 @@ def choose_sdist(
                 return link
         listed = ", ".join(sorted({c[3].filename for c in candidates})) or "no sdist"
         raise SourceError(f"{requirement}: the index has no {filename} (it has {listed})")
+    if not candidates and too_new:
+        raise SourceError(
+            f"{requirement}: no sdist for Python {python_version} ({'; '.join(sorted(too_new))})"
+        )
     if not candidates:
         raise SourceError(f"{requirement}: pip's index has no sdist for it")
     return max(candidates, key=lambda c: c[:3])[3]
@@ -302,9 +338,11 @@ def download_sdist(
     *,
     filename: str | None = None,
     config: IndexConfig | None = None,
+    python_version: str | None = None,
 ) -> Path:
     """Download the sdist `requirement` names (e.g. `PyYAML==6.0.2`, or just `six` for the
-    newest) from pip's configured index into `folder`; its build backend never runs."""
+    newest) from pip's configured index into `folder`; its build backend never runs. With
+    `python_version`, only files whose requires-python admits it are candidates."""
     try:
         parsed = Requirement(requirement)
     except InvalidRequirement as exc:
@@ -312,5 +350,5 @@ def download_sdist(
     config = config or pip_index_config()
     if not config.index_urls and not config.find_links:
         raise SourceError("pip is configured with no index (--no-index) and no find-links")
-    link = choose_sdist(project_links(parsed.name, config), parsed, filename)
+    link = choose_sdist(project_links(parsed.name, config), parsed, filename, python_version)
     return fetch_link(link, folder, config)
