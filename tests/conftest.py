@@ -224,15 +224,29 @@ E2E_RECIPES = (
     "recipes_emscripten/xeus-python",  # the kernel (+ xeus, xeus-lite, pyjs) in Node
     "recipes_emscripten/jedi",  # completion in that shell
     "recipes_emscripten/numpy",  # meson-python cross build; numpy's own tests in Node
+    "recipes_emscripten/msgpack",  # installed in a running JupyterLite page (%mamba install)
 )
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--e2e-tree",
+        type=Path,
+        help="a repository whose output/ already holds E2E_RECIPES (a worktree after the "
+        "README's main job): used as is instead of building them, to iterate on one test",
+    )
+
+
 @pytest.fixture(scope="session")
-def e2e_tree(tmp_path_factory, e2e_mirror: Path):
+def e2e_tree(tmp_path_factory, e2e_mirror: Path, pytestconfig):
     """A copy of this repository on branch main with E2E_RECIPES built into its output/
     (`emci build recipes`): the toolchain packages (binaryen, the compiler packages) and the
     part of the tree the end-to-end tests use. Built once per pytest run and shared by every
-    module that needs real packages."""
+    module that needs real packages (or the --e2e-tree given)."""
+    given = pytestconfig.getoption("--e2e-tree")
+    if given is not None:
+        yield given.resolve()
+        return
     root = tmp_path_factory.mktemp("e2e") / "repo"
     root.mkdir()
     for item in ("recipes", "pyproject.toml", "conda_build_config.yaml", ".gitignore"):

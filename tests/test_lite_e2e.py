@@ -38,7 +38,11 @@ CELLS = (
         "Bold()",
         "bold",
     ),
+    # an install in the running page from our channel (msgpack is not in the site)
+    ("%mamba install msgpack", "+ msgpack"),
+    ("import msgpack; msgpack.unpackb(msgpack.packb([1, 2]))", "[1, 2]"),
 )
+INSTALL_CELL = 6
 COMPLETE = "import yaml; yaml.safe_"
 
 
@@ -113,6 +117,7 @@ def test_the_site_holds_our_kernel_and_environment(site: Path):
     assert meta["channels"] == ["./channel"]  # made absolute by the server, as it is sent
     names = {p["name"] for p in meta["packages"]}
     assert {"python", "xeus-python", "numpy", "pyyaml", "jedi", "ipython", "pyjs"} <= names
+    assert "msgpack" not in names  # the notebook installs it in the page
     kernels = json.loads((site / "xeus" / "kernels.json").read_text())
     assert [k["kernel"] for k in kernels] == ["xpython"]
 
@@ -133,9 +138,12 @@ def test_a_notebook_runs_in_chromium(site: Path, e2e_tree: Path):
     # the kernel came from the site, over our server
     assert "/xeus/env/bin/xpython.wasm" in requests
 
+    # the install read our channel's index and fetched msgpack from our server
+    paths = [path.partition("?")[0] for path in requests]
+    assert any(p.startswith("/channel/emscripten-wasm32/repodata.json") for p in paths), paths
+    fetched = [p for p in paths if p.startswith("/channel/emscripten-wasm32/msgpack-")]
+    assert fetched and all(p.endswith(".conda") for p in fetched), paths
+
     # nothing but the name mapping was answered by the browser itself
     assert all("parselmouth" in url for url in seen["routed"])
     assert (shots / "lite-notebook.png").stat().st_size > 10_000
-    # Not yet: `%mamba install msgpack` in the page (issue 15, item 4). The page's installer
-    # reads our repodata.json.zst from the server, solves, fetches the package (200), then
-    # never finishes the cell (pure-Python packages too); see docs/jupyterlite.md.
