@@ -233,7 +233,9 @@ def pytest_addoption(parser) -> None:
         "--e2e-tree",
         type=Path,
         help="a repository whose output/ already holds E2E_RECIPES (a worktree after the "
-        "README's main job): used as is instead of building them, to iterate on one test",
+        "README's main job): used as is instead of building them, to iterate on one test. "
+        "Give it as --e2e-tree=DIR: pytest loads conftest.py files of a separate path "
+        "argument (and of its test* folders) before it knows the option",
     )
 
 

@@ -19,6 +19,7 @@ from emci.lite import (
     kernels,
     make_site_server,
     served_meta,
+    write_empack_config,
     write_history,
 )
 
@@ -61,6 +62,32 @@ def test_history_holds_the_specs_and_the_channel(tmp_path: Path):
         "# cmd: emci lite build -c ./channel xeus-python pyyaml",
         "# update specs: ['xeus-python', 'pyyaml']",
     ]
+
+
+def test_the_page_filter_adds_to_empacks_own(tmp_path: Path):
+    """The packed environment leaves out what a page never reads, on top of empack's own
+    exclusions, as empack's own filter decides it."""
+    from empack.file_patterns import pkg_file_filter_from_yaml
+
+    config = write_empack_config(tmp_path / "empack_config.yaml")
+    keep = pkg_file_filter_from_yaml(config).get_filter_for_pkg("python")
+    for path in (
+        "lib/python3.11/lib-dynload/_ssl.cpython-311-wasm32-emscripten.so",
+        "lib/libsqlite3.so",  # _sqlite3 loads it
+        "lib/python3.11/site-packages/pyjs/core.py",
+        "share/jupyter/kernels/xpython/kernel.json",
+    ):
+        assert keep.match(path), path
+    for path in (
+        "lib/libpython3.11.a",
+        "include/openssl/ssl.h",
+        "lib/pkgconfig/sqlite3.pc",
+        "lib_js/pyjs/pyjs_runtime_browser.wasm",
+        "lib/python3.11/site-packages/yaml/tests/test_x.py",  # empack's own exclusion
+    ):
+        assert not keep.match(path), path
+    # empack's package-specific filters stay
+    assert pkg_file_filter_from_yaml(config).get_filter_for_pkg("numpy") is not keep
 
 
 def test_served_meta_names_the_channel_on_the_origin():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tarfile
 import threading
 from pathlib import Path
 
@@ -118,6 +119,13 @@ def test_the_site_holds_our_kernel_and_environment(site: Path):
     names = {p["name"] for p in meta["packages"]}
     assert {"python", "xeus-python", "numpy", "pyyaml", "jedi", "ipython", "pyjs"} <= names
     assert "msgpack" not in names  # the notebook installs it in the page
+    # packed without what a page never reads (static libraries, headers)
+    packed = site / "xeus" / "env" / "kernel_packages"
+    python = next(packed.glob("python-3*.tar.gz"))
+    with tarfile.open(python) as archive:
+        names = archive.getnames()
+    assert "lib/python3.11/os.py" in names
+    assert not [n for n in names if n.endswith(".a") or n.startswith("include/")]
     kernels = json.loads((site / "xeus" / "kernels.json").read_text())
     assert [k["kernel"] for k in kernels] == ["xpython"]
 

@@ -5,14 +5,18 @@ together with the channel from one origin.
 `build_site` creates the environment with py-rattler (env.create_env), checks that it holds
 a kernel, records the specs and the channel in `conda-meta/history` (jupyterlite-xeus reads
 them there; py-rattler leaves the file empty) and runs `jupyter lite build` with
-`--XeusAddon.prefix`. The site names the channel `./channel` (the path `serve_site` serves it
-under): the page's in-browser installer needs an absolute URL, so the server writes its own
-origin into `empack_env_meta.json` as it sends it, and a site works on any host and port.
+`--XeusAddon.prefix` and an empack file filter: empack's own, plus what a kernel never reads
+at run time (static libraries, C headers, pkg-config and CMake files, pyjs' standalone
+runtime), so a page downloads less. The site names the channel `./channel` (the path
+`serve_site` serves it under): the page's in-browser installer needs an absolute URL, so the
+server writes its own origin into `empack_env_meta.json` as it sends it, and a site works on
+any host and port.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -26,6 +30,17 @@ DEFAULT_SPECS = ("xeus-python",)
 CHANNEL_PATH = "channel"  # the channel's path on the site's origin
 CHANNEL_NAME = f"./{CHANNEL_PATH}"  # how the built site names it, until served
 META_FILE = "empack_env_meta.json"
+# Files of the environment's packages a page never needs, left out of the packed kernel
+# environment on top of empack's own exclusions (fnmatch patterns, paths from the prefix).
+PAGE_EXCLUDES = (
+    "**/*.a",  # static libraries: libpython3.11.a, libcrypto.a, libpyjs.a, ...
+    "include/**",  # C and C++ headers
+    "lib/pkgconfig/**",
+    "lib/cmake/**",
+    "share/cmake/**",
+    # pyjs' own runtime for pages without a kernel; the kernel links pyjs in
+    "lib_js/pyjs/pyjs_runtime_browser.*",
+)
 
 
 class LiteError(EmciError):
@@ -93,6 +108,7 @@ def build_site(
             "add a kernel package such as xeus-python"
         )
     write_history(prefix, specs, CHANNEL_NAME)
+    filters = write_empack_config(work / "empack_config.yaml")
     command = [
         sys.executable,
         "-m",
@@ -103,14 +119,39 @@ def build_site(
         "--output-dir",
         str(outdir),
         f"--XeusAddon.prefix={prefix}",
+        f"--XeusAddon.empack_config={filters}",
     ]
     if contents is not None:
         command += ["--contents", str(contents)]
-    (work / "lite").mkdir(parents=True, exist_ok=True)
+    # JupyterLite's build keeps a task database and the packed environment in its lite dir
+    # and skips tasks it thinks are up to date: a lite dir left by an earlier build would give
+    # the site packed files of that build (seen: a changed file filter not applied)
+    shutil.rmtree(work / "lite", ignore_errors=True)
+    (work / "lite").mkdir(parents=True)
     done = subprocess.run(command, cwd=work / "lite", check=False)
     if done.returncode != 0:
         raise LiteError(f"jupyter lite build failed (exit {done.returncode}); its output is above")
     return found
+
+
+def empack_config(default: dict) -> dict:
+    """empack's configuration `default` with PAGE_EXCLUDES added to its default filter."""
+    config = json.loads(json.dumps(default))  # a deep copy
+    section = config.setdefault("default", {})
+    patterns = section.setdefault("exclude_patterns", [])
+    patterns += [{"pattern": p} for p in PAGE_EXCLUDES if {"pattern": p} not in patterns]
+    return config
+
+
+def write_empack_config(path: Path) -> Path:
+    """empack's installed configuration plus PAGE_EXCLUDES, as a file for the xeus addon
+    (JSON, which YAML readers take)."""
+    from empack.pack import DEFAULT_CONFIG_PATH  # the lite extra
+    from ruamel.yaml import YAML
+
+    default = YAML(typ="safe").load(Path(DEFAULT_CONFIG_PATH).read_text())
+    path.write_text(json.dumps(empack_config(default or {}), indent=1))
+    return path
 
 
 def served_meta(data: bytes, origin: str) -> bytes:
