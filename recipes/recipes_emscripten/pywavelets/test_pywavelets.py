@@ -1,6 +1,7 @@
 """PyWavelets in the wasm Python under Node: its extension modules (Cython, numpy's C API)
 load, and a transform round-trips."""
 
+import importlib.metadata
 import sys
 
 import numpy as np
@@ -28,3 +29,9 @@ def test_multilevel_2d():
     image = np.arange(64.0).reshape(8, 8)
     coefficients = pywt.wavedec2(image, "haar", level=2)
     assert np.allclose(pywt.waverec2(coefficients, "haar"), image)
+
+
+def test_installed_release():
+    # pywt.__version__ says 1.8.0 in upstream's own 1.9.0 sdist and wheels (their
+    # util/version_utils.py was not bumped); the installed metadata is the release
+    assert importlib.metadata.version("pywavelets") == "1.9.0"
