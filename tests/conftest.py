@@ -230,12 +230,12 @@ E2E_RECIPES = (
 
 def pytest_addoption(parser) -> None:
     parser.addoption(
-        "--e2e-tree",
+        "--e2e-output",
         type=Path,
-        help="a repository whose output/ already holds E2E_RECIPES (a worktree after the "
-        "README's main job): used as is instead of building them, to iterate on one test. "
-        "Give it as --e2e-tree=DIR: pytest loads conftest.py files of a separate path "
-        "argument (and of its test* folders) before it knows the option",
+        help="a channel directory (the output/ of a tree built by the README's main job) the "
+        "end-to-end build starts from: packages already there for the same recipes are not "
+        "built again, to iterate on one test. Give it as --e2e-output=DIR: pytest loads "
+        "conftest.py files of a separate path argument before it knows the option",
     )
 
 
@@ -244,11 +244,7 @@ def e2e_tree(tmp_path_factory, e2e_mirror: Path, pytestconfig):
     """A copy of this repository on branch main with E2E_RECIPES built into its output/
     (`emci build recipes`): the toolchain packages (binaryen, the compiler packages) and the
     part of the tree the end-to-end tests use. Built once per pytest run and shared by every
-    module that needs real packages (or the --e2e-tree given)."""
-    given = pytestconfig.getoption("--e2e-tree")
-    if given is not None:
-        yield given.resolve()
-        return
+    module that needs real packages; with --e2e-output, output/ starts as a copy of it."""
     root = tmp_path_factory.mktemp("e2e") / "repo"
     root.mkdir()
     for item in ("recipes", "pyproject.toml", "conda_build_config.yaml", ".gitignore"):
@@ -258,9 +254,13 @@ def e2e_tree(tmp_path_factory, e2e_mirror: Path, pytestconfig):
         else:
             shutil.copy(source, root / item)
     init_main(root, "recipes")
+    seed = pytestconfig.getoption("--e2e-output")
+    if seed is not None:
+        shutil.copytree(seed, root / "output")
     previous = os.environ.get("EMCI_SOURCE_MIRROR")
     os.environ["EMCI_SOURCE_MIRROR"] = str(e2e_mirror)
-    done = run_emci(root, "build", "recipes", *E2E_RECIPES, "--jobs", "2")
+    reuse = ["--skip-existing"] if seed is not None else []
+    done = run_emci(root, "build", "recipes", *E2E_RECIPES, "--jobs", "2", *reuse)
     assert done.returncode == 0, done.stdout + done.stderr
     yield root
     if previous is None:

@@ -86,8 +86,19 @@ def test_the_page_filter_adds_to_empacks_own(tmp_path: Path):
         "lib/python3.11/site-packages/yaml/tests/test_x.py",  # empack's own exclusion
     ):
         assert not keep.match(path), path
-    # empack's package-specific filters stay
-    assert pkg_file_filter_from_yaml(config).get_filter_for_pkg("numpy") is not keep
+    # a package with a section of its own in empack's configuration (used instead of the
+    # default one) keeps empack's patterns and gets ours
+    numpy = pkg_file_filter_from_yaml(config).get_filter_for_pkg("numpy")
+    assert not numpy.match("lib/python3.11/site-packages/numpy/_core/x.pyx")  # empack's
+    for path in (
+        "lib/python3.11/site-packages/numpy/_core/lib/libnpymath.a",
+        "lib/python3.11/site-packages/numpy/_core/include/numpy/ndarraytypes.h",
+        "lib/python3.11/site-packages/numpy/_core/lib/pkgconfig/numpy.pc",
+    ):
+        assert not numpy.match(path), path
+    assert numpy.match("lib/python3.11/site-packages/numpy/_core/_multiarray_umath.so")
+    zlib = pkg_file_filter_from_yaml(config).get_filter_for_pkg("zlib")
+    assert not zlib.match("lib/libz.a") and not zlib.match("include/zlib.h")
 
 
 def test_served_meta_names_the_channel_on_the_origin():

@@ -526,7 +526,10 @@ def recipe() -> None:
 
 @recipe.command("new")
 @click.argument("project")
-@click.option("--version", help="A release (default: the newest).")
+@click.option(
+    "--version",
+    help="A release (default: the newest whose requires-python admits the tree's Python).",
+)
 @click.pass_context
 def recipe_new(ctx: click.Context, project: str, version: str | None) -> None:
     """Create a recipe for a PyPI project from its sdist, ready to edit."""

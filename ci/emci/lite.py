@@ -31,11 +31,13 @@ CHANNEL_PATH = "channel"  # the channel's path on the site's origin
 CHANNEL_NAME = f"./{CHANNEL_PATH}"  # how the built site names it, until served
 META_FILE = "empack_env_meta.json"
 # Files of the environment's packages a page never needs, left out of the packed kernel
-# environment on top of empack's own exclusions (fnmatch patterns, paths from the prefix).
+# environment on top of empack's own exclusions (fnmatch patterns, paths from the prefix;
+# `*` also matches `/`).
 PAGE_EXCLUDES = (
-    "**/*.a",  # static libraries: libpython3.11.a, libcrypto.a, libpyjs.a, ...
+    "**/*.a",  # static libraries: libpython3.11.a, libcrypto.a, numpy's libnpymath.a, ...
     "include/**",  # C and C++ headers
-    "lib/pkgconfig/**",
+    "**/*.h",  # headers elsewhere (numpy's _core/include)
+    "**/pkgconfig/**",
     "lib/cmake/**",
     "share/cmake/**",
     # pyjs' own runtime for pages without a kernel; the kernel links pyjs in
@@ -126,7 +128,8 @@ def build_site(
     # JupyterLite's build keeps a task database and the packed environment in its lite dir
     # and skips tasks it thinks are up to date: a lite dir left by an earlier build would give
     # the site packed files of that build (seen: a changed file filter not applied)
-    shutil.rmtree(work / "lite", ignore_errors=True)
+    if (work / "lite").exists():
+        shutil.rmtree(work / "lite")
     (work / "lite").mkdir(parents=True)
     done = subprocess.run(command, cwd=work / "lite", check=False)
     if done.returncode != 0:
@@ -134,12 +137,14 @@ def build_site(
     return found
 
 
-def empack_config(default: dict) -> dict:
-    """empack's configuration `default` with PAGE_EXCLUDES added to its default filter."""
-    config = json.loads(json.dumps(default))  # a deep copy
-    section = config.setdefault("default", {})
-    patterns = section.setdefault("exclude_patterns", [])
-    patterns += [{"pattern": p} for p in PAGE_EXCLUDES if {"pattern": p} not in patterns]
+def empack_config(installed: dict) -> dict:
+    """empack's configuration `installed` with PAGE_EXCLUDES added to its default filter and
+    to each package's own (empack uses a package's section instead of the default one)."""
+    config = json.loads(json.dumps(installed))  # a deep copy
+    sections = [config.setdefault("default", {}), *config.get("packages", {}).values()]
+    for section in sections:
+        patterns = section.setdefault("exclude_patterns", [])
+        patterns += [{"pattern": p} for p in PAGE_EXCLUDES if {"pattern": p} not in patterns]
     return config
 
 
@@ -149,8 +154,10 @@ def write_empack_config(path: Path) -> Path:
     from empack.pack import DEFAULT_CONFIG_PATH  # the lite extra
     from ruamel.yaml import YAML
 
-    default = YAML(typ="safe").load(Path(DEFAULT_CONFIG_PATH).read_text())
-    path.write_text(json.dumps(empack_config(default or {}), indent=1))
+    if DEFAULT_CONFIG_PATH is None or not Path(DEFAULT_CONFIG_PATH).is_file():
+        raise LiteError(f"empack's configuration file is missing ({DEFAULT_CONFIG_PATH})")
+    installed = YAML(typ="safe").load(Path(DEFAULT_CONFIG_PATH).read_text())
+    path.write_text(json.dumps(empack_config(installed or {}), indent=1))
     return path
 
 

@@ -249,7 +249,8 @@ def _pinned(requirement: Requirement) -> bool:
 
 def _supports(link: SdistLink, python_version: str | None) -> bool:
     """Whether the file's requires-python admits `python_version` (as pip decides: a file
-    with no requires-python, or one that is not a valid specifier, admits every Python)."""
+    with no requires-python, or one that is not a valid specifier, admits every Python). A
+    version given as X.Y is compared as X.Y.0, as environment markers see it."""
     if python_version is None or not link.requires_python:
         return True
     try:
@@ -272,7 +273,7 @@ def choose_sdist(
     pinned = _pinned(requirement)
     allow_pre = requirement.specifier.prereleases is True  # it names a pre-release
     candidates = []
-    too_new: set[str] = set()  # requires-python of the files left out for it
+    excluded: dict[Version, str] = {}  # release -> requires-python, for files left out for it
     for order, link in enumerate(links):
         version = _sdist_version(link, name)
         if version is None or (version.is_prerelease and not allow_pre):
@@ -282,7 +283,7 @@ def choose_sdist(
         if link.yanked and not pinned:
             continue
         if not _supports(link, python_version):
-            too_new.add(f"{version} needs Python {link.requires_python}")
+            excluded[version] = link.requires_python or ""
             continue
         candidates.append((version, link.filename.endswith(".tar.gz"), -order, link))
     if filename is not None:
@@ -290,11 +291,15 @@ def choose_sdist(
             if link.filename == filename:
                 return link
         listed = ", ".join(sorted({c[3].filename for c in candidates})) or "no sdist"
-        raise SourceError(f"{requirement}: the index has no {filename} (it has {listed})")
-    if not candidates and too_new:
+        for_python = f" for Python {python_version}" if python_version else ""
         raise SourceError(
-            f"{requirement}: no sdist for Python {python_version} ({'; '.join(sorted(too_new))})"
+            f"{requirement}: the index has no {filename}{for_python} (it has {listed})"
         )
+    if not candidates and excluded:
+        newest = sorted(excluded, reverse=True)[:3]
+        needs = "; ".join(f"{v} needs Python {excluded[v]}" for v in newest)
+        more = f"; {len(excluded) - 3} more" if len(excluded) > 3 else ""
+        raise SourceError(f"{requirement}: no sdist for Python {python_version} ({needs}{more})")
     if not candidates:
         raise SourceError(f"{requirement}: pip's index has no sdist for it")
     return max(candidates, key=lambda c: c[:3])[3]
