@@ -33,5 +33,6 @@ def test_multilevel_2d():
 
 def test_installed_release():
     # pywt.__version__ says 1.8.0 in upstream's own 1.9.0 sdist and wheels (their
-    # util/version_utils.py was not bumped); the installed metadata is the release
-    assert importlib.metadata.version("pywavelets") == "1.9.0"
+    # util/version_utils.py was not bumped); the installed metadata names the release, of
+    # the 1.9 series the recipe's extra.bot.max_version keeps it in
+    assert importlib.metadata.version("pywavelets").startswith("1.9.")
