@@ -21,7 +21,7 @@ def test_dwt_round_trip():
 
 def test_haar_of_a_step():
     approximation, detail = pywt.dwt([1.0, 1.0, 3.0, 3.0], "haar")
-    assert np.allclose(approximation, [2 ** 0.5, 3 * 2 ** 0.5])
+    assert np.allclose(approximation, [2**0.5, 3 * 2**0.5])
     assert np.allclose(detail, [0.0, 0.0])
 
 
