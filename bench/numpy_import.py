@@ -57,18 +57,17 @@ print("TIMINGS " + json.dumps(timings))
 """
 
 
-def numpy_version(prefix: Path) -> str:
+def numpy_record(prefix: Path) -> dict:
+    """The conda-meta record of the environment's numpy (its version and installed files)."""
     for record in (prefix / "conda-meta").glob("numpy-[0-9]*.json"):
-        return json.loads(record.read_text())["version"]
+        return json.loads(record.read_text())
     raise SystemExit(f"{prefix}: no numpy installed in this environment")
 
 
-def numpy_size(prefix: Path) -> int:
-    """Bytes of the files the numpy package installed (its conda-meta record lists them)."""
-    for record in (prefix / "conda-meta").glob("numpy-[0-9]*.json"):
-        files = json.loads(record.read_text()).get("files", [])
-        return sum((prefix / f).stat().st_size for f in files if (prefix / f).is_file())
-    return 0
+def installed_size(prefix: Path, record: dict) -> int:
+    """Bytes of the files a package's record says it installed."""
+    files = [prefix / f for f in record.get("files", [])]
+    return sum(f.stat().st_size for f in files if f.is_file())
 
 
 def native_python(version: str) -> Path:
@@ -118,9 +117,10 @@ def main() -> int:
             prefix = Path(tmp) / "env"
             abi = environment_abi(lambda: Settings.load(ROOT), None, needs_repository=True)
             create_env(prefix, ["python", "numpy"], [str(ROOT / "output")], abi=abi)
-        version = numpy_version(prefix)
+        record = numpy_record(prefix)
+        version = record["version"]
         ours = medians(python_command(prefix, ["-c", WORKLOAD]), args.runs)
-        size = numpy_size(prefix)
+        size = installed_size(prefix, record)
     native = native_python(version)
     theirs = medians([str(native), "-c", WORKLOAD], args.runs)
     native_version = subprocess.check_output(
