@@ -267,7 +267,7 @@ def time_site(site: Path, channel: Path, runs: int, node_modules: Path) -> list[
     try:
         for _ in range(runs):
             done = subprocess.run(
-                ["node", str(ROOT / "tests" / "lite_notebook_check.js"), url, str(shots)],
+                ["node", str(ROOT / "tests" / "lite_notebook_check.js"), url, str(shots), "1"],
                 capture_output=True,
                 text=True,
                 check=False,

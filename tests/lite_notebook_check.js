@@ -3,7 +3,8 @@
 // completions after the last cell's text, and prints what the page rendered as one JSON line:
 //   {"cells": [{"text": ..., "html": [...]}...], "completions": [...], "firstOutputMs": N,
 //    "bytes": N, "routed": [...], "problems": [...]}
-// Usage: node lite_notebook_check.js URL SCREENSHOT_DIR [COMPLETE_CODE]
+// Usage: node lite_notebook_check.js URL SCREENSHOT_DIR CELLS [COMPLETE_CODE]
+// (CELLS: how many cells the notebook has; the page attaches them one by one when idle)
 //
 // The page asks one host this machine cannot reach: the conda-to-PyPI name mapping that
 // mambajs (the page's installer) fetches from GitHub before it installs. That request alone
@@ -13,7 +14,9 @@ const { chromium } = require("playwright-core");
 const CELL_TIMEOUT = 240000;
 
 (async () => {
-  const [url, shots, complete] = process.argv.slice(2);
+  const [url, shots, cellsArg, complete] = process.argv.slice(2);
+  const count = Number(cellsArg);
+  if (!(count > 0)) throw new Error(`CELLS must be a number of cells, not ${cellsArg}`);
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -57,8 +60,14 @@ const CELL_TIMEOUT = 240000;
     // second visit would be
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     await page.reload();
-    await page.waitForSelector(".jp-Notebook .jp-Cell", { timeout: CELL_TIMEOUT });
-    const count = await page.locator(".jp-Notebook .jp-Cell").count();
+    // the notebook attaches its cells' nodes when the page is idle, not all at once: the
+    // cells are counted and read by position, so wait for all of them (n: at least n)
+    const attached = (n) => page.waitForFunction(
+      (k) => document.querySelectorAll(".jp-Notebook .jp-Cell").length >= k,
+      n,
+      { timeout: CELL_TIMEOUT },
+    );
+    await attached(count);
     const prompt = (n) =>
       page.locator(".jp-Notebook .jp-Cell").nth(n).locator(".jp-InputArea-prompt").first();
     // done: the cell's prompt shows an execution count ("[3]:"), not "[*]:" or "[ ]:"
@@ -89,7 +98,7 @@ const CELL_TIMEOUT = 240000;
           // a kernel still starting after 90 s: load the page again (a person would)
           problems.push(`attempt ${attempt}: no answer, page loaded again`);
           await page.reload();
-          await page.waitForSelector(".jp-Notebook .jp-Cell", { timeout: CELL_TIMEOUT });
+          await attached(count);
         }
       }
     }
@@ -98,6 +107,8 @@ const CELL_TIMEOUT = 240000;
       await page.keyboard.press("Shift+Enter");
       await ran(i, CELL_TIMEOUT);
     }
+    // Shift+Enter on the last cell added an empty one (attached when the page is idle)
+    await attached(count + 1);
     const cells = await page.$$eval(".jp-Notebook .jp-Cell", (nodes) =>
       nodes.map((node) => ({
         text: Array.from(node.querySelectorAll(".jp-OutputArea-output"))

@@ -97,6 +97,7 @@ def run_notebook(site: Path, channel: Path, shots: Path) -> tuple[dict, list[str
                 str(Path(__file__).parent / "lite_notebook_check.js"),
                 url,
                 str(shots),
+                str(len(CELLS)),
                 COMPLETE,
             ],
             capture_output=True,
@@ -106,7 +107,9 @@ def run_notebook(site: Path, channel: Path, shots: Path) -> tuple[dict, list[str
             env={**os.environ, "NODE_PATH": str(node_modules)},
         )
         assert done.returncode == 0, done.stderr[-5000:]
-        return json.loads(done.stdout.strip().splitlines()[-1]), list(server.requests)
+        seen = json.loads(done.stdout.strip().splitlines()[-1])
+        print("\n".join(seen["problems"]))  # shown by pytest when the test fails
+        return seen, list(server.requests)
     finally:
         server.shutdown()
         server.server_close()
