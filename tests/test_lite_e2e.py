@@ -127,6 +127,13 @@ def test_the_site_holds_our_kernel_and_environment(site: Path):
         with tarfile.open(package) as archive:
             packed[package.name] = archive.getnames()
     assert any("lib/python3.11/os.py" in names for names in packed.values())
+    # with bytecode the page can use (hash-based .pyc: valid whatever time the page gives the
+    # unpacked source), so that it does not compile every module at each start
+    pyc = "lib/python3.11/__pycache__/os.cpython-311.pyc"
+    (python,) = [site / "xeus/env/kernel_packages" / p for p, n in packed.items() if pyc in n]
+    with tarfile.open(python) as archive:
+        header = archive.extractfile(pyc).read(8)
+    assert int.from_bytes(header[4:8], "little") & 0b01, header  # hash-based
     left = {
         package: [n for n in names if n.endswith((".a", ".h")) or n.startswith("include/")]
         for package, names in packed.items()
