@@ -1,8 +1,10 @@
 // Opens a notebook of a JupyterLite site in headless Chromium (Playwright driving Debian's
 // chromium), lets the xeus-python kernel start, runs every cell with Shift+Enter, asks for
 // completions after the last cell's text, and prints what the page rendered as one JSON line:
-//   {"cells": [{"text": ..., "html": [...]}...], "completions": [...], "firstOutputMs": N,
-//    "bytes": N, "routed": [...], "problems": [...]}
+//   {"cells": [{"text": ..., "html": [...]}...], "completions": [...], "pageMs": N,
+//    "firstOutputMs": N, "bytes": N, "routed": [...], "problems": [...]}
+// (pageMs: from opening the page to the notebook's cells shown, the kernel starting; both
+// times count from the first load, the service worker's reload included)
 // Usage: node lite_notebook_check.js URL SCREENSHOT_DIR CELLS [COMPLETE_CODE]
 // (CELLS: how many cells the notebook has; the page attaches them one by one when idle)
 //
@@ -68,6 +70,7 @@ const CELL_TIMEOUT = 240000;
       { timeout: CELL_TIMEOUT },
     );
     await attached(count);
+    const pageMs = Date.now() - start;
     const prompt = (n) =>
       page.locator(".jp-Notebook .jp-Cell").nth(n).locator(".jp-InputArea-prompt").first();
     // done: the cell's prompt shows an execution count ("[3]:"), not "[*]:" or "[ ]:"
@@ -133,7 +136,7 @@ const CELL_TIMEOUT = 240000;
         items.map((i) => (i.querySelector(".jp-Completer-match") || i).textContent.trim()));
       await page.screenshot({ path: `${shots}/lite-completion.png` });
     }
-    console.log(JSON.stringify({ cells, completions, firstOutputMs, bytes, routed, problems }));
+    console.log(JSON.stringify({ cells, completions, pageMs, firstOutputMs, bytes, routed, problems }));
     } catch (error) { await failing(error); }
   } finally {
     await browser.close();
