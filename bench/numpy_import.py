@@ -57,16 +57,19 @@ print("TIMINGS " + json.dumps(timings))
 """
 
 
-def numpy_record(prefix: Path) -> dict:
-    """The conda-meta record of the environment's numpy (its version and installed files)."""
-    for record in (prefix / "conda-meta").glob("numpy-[0-9]*.json"):
-        return json.loads(record.read_text())
+def numpy_record(prefix: Path):
+    """The environment's numpy as py-rattler reads its conda-meta record (its version and
+    installed files)."""
+    from rattler import PrefixRecord
+
+    for path in (prefix / "conda-meta").glob("numpy-[0-9]*.json"):
+        return PrefixRecord.from_path(path)
     raise SystemExit(f"{prefix}: no numpy installed in this environment")
 
 
-def installed_size(prefix: Path, record: dict) -> int:
+def installed_size(prefix: Path, record) -> int:
     """Bytes of the files a package's record says it installed."""
-    files = [prefix / f for f in record.get("files", [])]
+    files = [prefix / f for f in record.files]
     return sum(f.stat().st_size for f in files if f.is_file())
 
 
@@ -118,7 +121,7 @@ def main() -> int:
             abi = environment_abi(lambda: Settings.load(ROOT), None, needs_repository=True)
             create_env(prefix, ["python", "numpy"], [str(ROOT / "output")], abi=abi)
         record = numpy_record(prefix)
-        version = record["version"]
+        version = str(record.version)
         ours = medians(python_command(prefix, ["-c", WORKLOAD]), args.runs)
         size = installed_size(prefix, record)
     native = native_python(version)

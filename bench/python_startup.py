@@ -15,7 +15,6 @@ core files.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -64,8 +63,10 @@ def tree_size(paths: list[Path]) -> int:
 
 def installed_abi(prefix: Path) -> str:
     """The Emscripten ABI an environment was installed with (its emscripten-abi package)."""
+    from rattler import PrefixRecord
+
     for record in (prefix / "conda-meta").glob("emscripten-abi-*.json"):
-        return json.loads(record.read_text())["version"]
+        return str(PrefixRecord.from_path(record).version)
     return "unknown"
 
 
