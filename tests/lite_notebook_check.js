@@ -2,7 +2,7 @@
 // chromium), lets the xeus-python kernel start, runs every cell with Shift+Enter, asks for
 // completions after the last cell's text, and prints what the page rendered as one JSON line:
 //   {"cells": [{"text": ..., "html": [...]}...], "completions": [...], "pageMs": N,
-//    "firstOutputMs": N, "bytes": N, "routed": [...], "problems": [...]}
+//    "firstOutputMs": N, "resent": N, "bytes": N, "routed": [...], "problems": [...]}
 // (pageMs: from opening the page to the notebook's cells shown, the kernel starting; both
 // times count from the first load, the service worker's reload included)
 // Usage: node lite_notebook_check.js URL SCREENSHOT_DIR CELLS [COMPLETE_CODE]
@@ -43,6 +43,8 @@ const CELL_TIMEOUT = 240000;
       } catch (error) { /* a request the page dropped */ }
     });
     page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
+    let dropped = 0;  // requests JupyterLite dropped on a connection it had replaced
+    page.on("console", (m) => { if (m.text().includes("on removed socket")) dropped++; });
     page.on("requestfailed", (r) => problems.push("failed: " + r.url()));
     page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
     failing = async (error) => {
@@ -85,21 +87,34 @@ const CELL_TIMEOUT = 240000;
     );
     // The first cell is sent until the kernel answers it: JupyterLite connects to a kernel
     // more than once while it starts, and a request sent on a connection it has just
-    // replaced is dropped ("Trying to send message on removed socket"), leaving the cell
-    // waiting; under load a kernel can also stay "starting" (the page is loaded again once).
-    // The kernel has started when a cell has run.
+    // replaced is dropped ("Trying to send message on removed socket", in the page's log),
+    // leaving the cell waiting: the cell is sent again as soon as the page says so. Under
+    // load a kernel can also stay "starting" (the page is loaded again once). The kernel
+    // has started when a cell has run.
     let firstOutputMs = null;
-    for (let attempt = 1; firstOutputMs === null; attempt++) {
+    let resent = 0;  // sent again after a drop
+    let waits = 0;  // waits that ran out
+    while (firstOutputMs === null) {
       await prompt(0).click();  // selects the cell (command mode)
+      const before = dropped;
       await page.keyboard.press("Shift+Enter");
-      try {
-        await ran(0, attempt < 4 ? 45000 : CELL_TIMEOUT);
+      let settled = false;
+      const answer = ran(0, waits < 3 ? 45000 : CELL_TIMEOUT).then(() => "ran", (e) => e);
+      const drop = (async () => {
+        while (!settled && dropped === before) await new Promise((r) => setTimeout(r, 50));
+        return "dropped";
+      })();
+      const outcome = await Promise.race([answer, drop]);
+      settled = true;
+      if (outcome === "ran") {
         firstOutputMs = Date.now() - start;
-      } catch (error) {
-        if (attempt >= 4) throw error;
-        if (attempt === 2) {
+      } else if (outcome === "dropped") {
+        if (++resent > 10) throw new Error("the page dropped the first cell's request 10 times");
+      } else {
+        if (++waits >= 4) throw outcome;
+        if (waits === 2) {
           // a kernel still starting after 90 s: load the page again (a person would)
-          problems.push(`attempt ${attempt}: no answer, page loaded again`);
+          problems.push(`wait ${waits}: no answer, page loaded again`);
           await page.reload();
           await attached(count);
         }
@@ -136,7 +151,7 @@ const CELL_TIMEOUT = 240000;
         items.map((i) => (i.querySelector(".jp-Completer-match") || i).textContent.trim()));
       await page.screenshot({ path: `${shots}/lite-completion.png` });
     }
-    console.log(JSON.stringify({ cells, completions, pageMs, firstOutputMs, bytes, routed, problems }));
+    console.log(JSON.stringify({ cells, completions, pageMs, firstOutputMs, resent, bytes, routed, problems }));
     } catch (error) { await failing(error); }
   } finally {
     await browser.close();
