@@ -336,7 +336,7 @@ def main() -> int:
             f"{label:<20} first output median {first / 1000:.2f} s "
             f"(notebook shown {page / 1000:.2f} s, then kernel to output {kernel / 1000:.2f} s), "
             f"received median {received / 1e6:.1f} MB; first cell sent again in {resent} of "
-            f"{len(seen)} runs (JupyterLite dropped it on a replaced connection)"
+            f"{len(seen)} runs (the page lost its request or answer: see lite_notebook_check.js)"
         )
     (ours_first, ours_kernel), (theirs_first, theirs_kernel) = medians.values()
     print(f"ratio ours/pyodide (first output): {ours_first / theirs_first:.2f}")
