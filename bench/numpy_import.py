@@ -21,6 +21,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rattler import PrefixRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "ci"))
@@ -57,7 +61,7 @@ print("TIMINGS " + json.dumps(timings))
 """
 
 
-def numpy_record(prefix: Path):
+def numpy_record(prefix: Path) -> PrefixRecord:
     """The environment's numpy as py-rattler reads its conda-meta record (its version and
     installed files)."""
     from rattler import PrefixRecord
@@ -67,7 +71,7 @@ def numpy_record(prefix: Path):
     raise SystemExit(f"{prefix}: no numpy installed in this environment")
 
 
-def installed_size(prefix: Path, record) -> int:
+def installed_size(prefix: Path, record: PrefixRecord) -> int:
     """Bytes of the files a package's record says it installed."""
     files = [prefix / f for f in record.files]
     return sum(f.stat().st_size for f in files if f.is_file())

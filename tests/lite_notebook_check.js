@@ -2,7 +2,9 @@
 // chromium), lets the xeus-python kernel start, runs every cell with Shift+Enter, asks for
 // completions after the last cell's text, and prints what the page rendered as one JSON line:
 //   {"cells": [{"text": ..., "html": [...]}...], "completions": [...], "pageMs": N,
-//    "firstOutputMs": N, "resent": N, "bytes": N, "routed": [...], "problems": [...]}
+//    "firstOutputMs": N, "resent": N, "signs": [...], "bytes": N, "routed": [...],
+//    "problems": [...]}
+// (resent: how many times the first cell was sent again; signs: of a lost message after it ran)
 // (pageMs: from opening the page to the notebook's cells shown, the kernel starting; both
 // times count from the first load, the service worker's reload included)
 // Usage: node lite_notebook_check.js URL SCREENSHOT_DIR CELLS [COMPLETE_CODE]
@@ -18,7 +20,7 @@ const CELL_TIMEOUT = 240000;
 (async () => {
   const [url, shots, cellsArg, complete] = process.argv.slice(2);
   const count = Number(cellsArg);
-  if (!(count > 0)) throw new Error(`CELLS must be a number of cells, not ${cellsArg}`);
+  if (!(Number.isInteger(count) && count > 0)) throw new Error(`CELLS must be a number of cells, not ${cellsArg}`);
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -43,9 +45,14 @@ const CELL_TIMEOUT = 240000;
       } catch (error) { /* a request the page dropped */ }
     });
     page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
-    let lost = 0;  // a cell's request or answer lost by the page (see run below)
-    page.on("console", (m) => { if (m.text().includes("on removed socket")) lost++; });
-    page.on("pageerror", (e) => { if (e.message.includes("value.then is not a function")) lost++; });
+    // signs that the page lost a message (see the first cell below); those after the kernel
+    // started are kept for the output
+    let lost = 0;
+    let started = false;
+    const signs = [];
+    const sign = (text) => { lost++; if (started) signs.push(text); };
+    page.on("console", (m) => { if (m.text().includes("on removed socket")) sign(m.text()); });
+    page.on("pageerror", (e) => { if (e.message.includes("value.then is not")) sign(e.message); });
     page.on("requestfailed", (r) => problems.push("failed: " + r.url()));
     page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
     failing = async (error) => {
@@ -86,55 +93,67 @@ const CELL_TIMEOUT = 240000;
       n,
       { timeout },
     );
-    // A cell is sent again when the page shows that its request or its answer was lost, which
-    // JupyterLite's frontend does now and then, in a page with the Pyodide kernel too:
-    //  - it connects to a kernel more than once while the kernel starts, and an answer sent
-    //    to a connection it has just replaced is dropped ("Trying to send message on removed
-    //    socket" in the page's log);
+    // The first cell starts the kernel, and it is sent again until it has run, because
+    // JupyterLite's frontend loses a request or an answer now and then while a kernel
+    // starts, in a page with the Pyodide kernel too:
+    //  - it connects to the kernel more than once, and an answer sent to a connection it
+    //    has just replaced is dropped ("Trying to send message on removed socket" in the
+    //    page's log; it says so for any answer, not only a cell's);
     //  - the worker bridge it uses (coincident) throws "...value.then is not a function" when
     //    the worker answers before the page waits for it, and that message is lost;
-    //  - and the first cell's request is sometimes lost without a word (seen with the
-    //    Pyodide kernel: an answer at once when sent again 45 s later).
-    // So the first cell is also sent again every 15 s until it has run; the page is loaded
-    // again once after 90 s without an answer, as a person would (a kernel under load can
-    // stay "starting"). Each resend is counted in the output. The kernel has started when
-    // a cell has run.
-    let resent = 0;
-    const run = async (i) => {
-      let since = Date.now();
-      let reloaded = false;
-      for (;;) {
-        await prompt(i).click();  // selects the cell (command mode)
-        const before = lost;
-        await page.keyboard.press("Shift+Enter");  // runs it, selects the next one
-        let settled = false;
-        const answer = ran(i, i === 0 ? 15000 : CELL_TIMEOUT).then(() => "ran", (e) => e);
-        const loss = (async () => {
-          while (!settled && lost === before) await new Promise((r) => setTimeout(r, 50));
-          return "lost";
-        })();
-        const outcome = await Promise.race([answer, loss]);
-        settled = true;
-        if (outcome === "ran") return;
-        if (outcome !== "lost") {
-          const waited = Date.now() - since;
-          if (i > 0 || (reloaded && waited > CELL_TIMEOUT)) throw outcome;
-          if (!reloaded && waited > 90000) {
-            problems.push("cell 0: no answer for 90 s, page loaded again");
-            await page.reload();
-            await attached(count);
-            reloaded = true;
-            since = Date.now();
-            continue;
-          }
-        }
-        problems.push(`cell ${i}: ${outcome === "lost" ? "lost" : "no answer yet"}, sent again`);
-        if (++resent > 30) throw new Error("a cell was sent 30 times without an answer");
-      }
+    //  - and the first request is sometimes lost without a word (seen with the Pyodide
+    //    kernel: an answer at once when sent again 45 s later).
+    // So it is sent again at once on either sign and every 15 s without an answer; after
+    // 90 s the page is loaded again, as a person would (a kernel under load can stay
+    // "starting"). Running the first cell twice does no harm. The other cells are sent once
+    // (a second run of an install or of a failing cell would change what it shows): one that
+    // does not run fails the check, with the signs of loss seen.
+    let resent = 0;  // the first cell's resends
+    const send = async (i, timeout) => {
+      await prompt(i).click();  // selects the cell (command mode)
+      const before = lost;
+      await page.keyboard.press("Shift+Enter");  // runs it, selects the next one
+      let settled = false;
+      const answer = ran(i, timeout).then(() => "ran", (e) => e);
+      const loss = (async () => {
+        while (!settled && lost === before) await new Promise((r) => setTimeout(r, 50));
+        return "lost";
+      })();
+      const outcome = await Promise.race([answer, loss]);
+      settled = true;
+      return outcome;
     };
-    await run(0);
+    let since = Date.now();
+    let reloaded = false;
+    for (;;) {
+      const outcome = await send(0, 15000);
+      if (outcome === "ran") break;
+      if (outcome !== "lost") {
+        const waited = Date.now() - since;
+        if (reloaded && waited > CELL_TIMEOUT) throw outcome;
+        if (!reloaded && waited > 90000) {
+          problems.push("cell 0: no answer for 90 s, page loaded again");
+          await page.reload();
+          await attached(count);
+          reloaded = true;
+          since = Date.now();
+          continue;
+        }
+      }
+      problems.push(`cell 0: ${outcome === "lost" ? "a sign of loss" : "no answer yet"}, sent again`);
+      if (++resent > 40) throw new Error("the first cell was sent 40 times without an answer");
+    }
     const firstOutputMs = Date.now() - start;
-    for (let i = 1; i < count; i++) await run(i);
+    started = true;
+    for (let i = 1; i < count; i++) {
+      try {
+        await page.keyboard.press("Shift+Enter");
+        await ran(i, CELL_TIMEOUT);
+      } catch (error) {
+        throw new Error(`cell ${i} did not run (signs of a lost message since the kernel ` +
+          `started: ${signs.length ? signs.join("; ") : "none"}): ${error.message}`);
+      }
+    }
     // Shift+Enter on the last cell added an empty one (attached when the page is idle)
     await attached(count + 1);
     const cells = await page.$$eval(".jp-Notebook .jp-Cell", (nodes) =>
@@ -161,7 +180,7 @@ const CELL_TIMEOUT = 240000;
         items.map((i) => (i.querySelector(".jp-Completer-match") || i).textContent.trim()));
       await page.screenshot({ path: `${shots}/lite-completion.png` });
     }
-    console.log(JSON.stringify({ cells, completions, pageMs, firstOutputMs, resent, bytes, routed, problems }));
+    console.log(JSON.stringify({ cells, completions, pageMs, firstOutputMs, resent, signs, bytes, routed, problems }));
     } catch (error) { await failing(error); }
   } finally {
     await browser.close();

@@ -76,7 +76,7 @@ def test_the_page_filter_adds_to_empacks_own(tmp_path: Path):
         "lib/libsqlite3.so",  # _sqlite3 loads it
         "lib/python3.11/site-packages/pyjs/core.py",
         "share/jupyter/kernels/xpython/kernel.json",
-        "lib/python3.11/__pycache__/os.cpython-311.pyc",  # empack leaves bytecode out; we not
+        "lib/python3.11/__pycache__/os.cpython-311.pyc",  # empack leaves bytecode out; we keep it
     ):
         assert keep.match(path), path
     for path in (

@@ -130,7 +130,9 @@ def test_the_site_holds_our_kernel_and_environment(site: Path):
     # with bytecode the page can use (hash-based .pyc: valid whatever time the page gives the
     # unpacked source), so that it does not compile every module at each start
     pyc = "lib/python3.11/__pycache__/os.cpython-311.pyc"
-    (python,) = [site / "xeus/env/kernel_packages" / p for p, n in packed.items() if pyc in n]
+    holding = [site / "xeus/env/kernel_packages" / p for p, n in packed.items() if pyc in n]
+    assert len(holding) == 1, f"{pyc} packed in {holding}"
+    python = holding[0]
     with tarfile.open(python) as archive:
         header = archive.extractfile(pyc).read(8)
     assert int.from_bytes(header[4:8], "little") & 0b01, header  # hash-based
