@@ -4,9 +4,9 @@
 //   {"cells": [{"text": ..., "html": [...]}...], "completions": [...], "pageMs": N,
 //    "firstOutputMs": N, "resent": N, "signs": [...], "bytes": N, "routed": [...],
 //    "problems": [...]}
-// (resent: how many times the first cell was sent again; signs: of a lost message after it ran)
 // (pageMs: from opening the page to the notebook's cells shown, the kernel starting; both
-// times count from the first load, the service worker's reload included)
+// times count from the first load, the service worker's reload included; resent: how many
+// times the first cell was sent again; signs: of a lost message after it ran)
 // Usage: node lite_notebook_check.js URL SCREENSHOT_DIR CELLS [COMPLETE_CODE]
 // (CELLS: how many cells the notebook has; the page attaches them one by one when idle)
 //
@@ -20,7 +20,9 @@ const CELL_TIMEOUT = 240000;
 (async () => {
   const [url, shots, cellsArg, complete] = process.argv.slice(2);
   const count = Number(cellsArg);
-  if (!(Number.isInteger(count) && count > 0)) throw new Error(`CELLS must be a number of cells, not ${cellsArg}`);
+  if (!(Number.isInteger(count) && count > 0)) {
+    throw new Error(`CELLS must be a number of cells, not ${cellsArg}`);
+  }
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -109,12 +111,12 @@ const CELL_TIMEOUT = 240000;
     // (a second run of an install or of a failing cell would change what it shows): one that
     // does not run fails the check, with the signs of loss seen.
     let resent = 0;  // the first cell's resends
-    const send = async (i, timeout) => {
-      await prompt(i).click();  // selects the cell (command mode)
+    const sendFirst = async (timeout) => {
+      await prompt(0).click();  // selects the cell (command mode)
       const before = lost;
       await page.keyboard.press("Shift+Enter");  // runs it, selects the next one
       let settled = false;
-      const answer = ran(i, timeout).then(() => "ran", (e) => e);
+      const answer = ran(0, timeout).then(() => "ran", (e) => e);
       const loss = (async () => {
         while (!settled && lost === before) await new Promise((r) => setTimeout(r, 50));
         return "lost";
@@ -126,7 +128,7 @@ const CELL_TIMEOUT = 240000;
     let since = Date.now();
     let reloaded = false;
     for (;;) {
-      const outcome = await send(0, 15000);
+      const outcome = await sendFirst(15000);
       if (outcome === "ran") break;
       if (outcome !== "lost") {
         const waited = Date.now() - since;
@@ -140,7 +142,8 @@ const CELL_TIMEOUT = 240000;
           continue;
         }
       }
-      problems.push(`cell 0: ${outcome === "lost" ? "a sign of loss" : "no answer yet"}, sent again`);
+      const why = outcome === "lost" ? "a sign of loss" : "no answer yet";
+      problems.push(`cell 0: ${why}, sent again`);
       if (++resent > 40) throw new Error("the first cell was sent 40 times without an answer");
     }
     const firstOutputMs = Date.now() - start;
@@ -180,7 +183,9 @@ const CELL_TIMEOUT = 240000;
         items.map((i) => (i.querySelector(".jp-Completer-match") || i).textContent.trim()));
       await page.screenshot({ path: `${shots}/lite-completion.png` });
     }
-    console.log(JSON.stringify({ cells, completions, pageMs, firstOutputMs, resent, signs, bytes, routed, problems }));
+    console.log(JSON.stringify({
+      cells, completions, pageMs, firstOutputMs, resent, signs, bytes, routed, problems,
+    }));
     } catch (error) { await failing(error); }
   } finally {
     await browser.close();

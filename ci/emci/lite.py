@@ -158,8 +158,7 @@ def empack_config(installed: dict) -> dict:
 
 def write_empack_config(path: Path) -> Path:
     """empack's installed configuration plus PAGE_EXCLUDES and minus PAGE_KEEPS, as a file for
-    the xeus addon
-    (JSON, which YAML readers take)."""
+    the xeus addon (JSON, which YAML readers take)."""
     from empack.pack import DEFAULT_CONFIG_PATH  # the lite extra
     from ruamel.yaml import YAML
 
