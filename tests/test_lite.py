@@ -77,6 +77,7 @@ def test_the_page_filter_adds_to_empacks_own(tmp_path: Path):
         "lib/python3.11/site-packages/pyjs/core.py",
         "share/jupyter/kernels/xpython/kernel.json",
         "lib/python3.11/__pycache__/os.cpython-311.pyc",  # empack leaves bytecode out; we keep it
+        "lib/python3.11/site-packages/jedi/third_party/typeshed/stdlib/os/__init__.pyi",
     ):
         assert keep.match(path), path
     for path in (
@@ -85,6 +86,7 @@ def test_the_page_filter_adds_to_empacks_own(tmp_path: Path):
         "lib/pkgconfig/sqlite3.pc",
         "lib_js/pyjs/pyjs_runtime_browser.wasm",
         "lib/python3.11/site-packages/yaml/tests/test_x.py",  # empack's own exclusion
+        "lib/python3.11/site-packages/jedi/third_party/typeshed/stubs/six/six/__init__.pyi",
     ):
         assert not keep.match(path), path
     # a package with a section of its own in empack's configuration (used instead of the

@@ -1,9 +1,14 @@
 """IPython in the wasm Python: an InteractiveShell runs cells with magics, completes with
 jedi, and formats tracebacks with stack_data."""
 
+import sys
+
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
+
+# lazy-embed.patch: importing IPython leaves the terminal's embed() (prompt_toolkit) alone
+TERMINAL_ON_IMPORT = sorted(m for m in sys.modules if m.split(".")[0] == "prompt_toolkit")
 
 
 @pytest.fixture(scope="module")
@@ -40,3 +45,14 @@ def test_errors_are_reported_not_raised(shell, capsys):
     result = shell.run_cell("1 / 0")
     assert isinstance(result.error_in_exec, ZeroDivisionError)
     assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_import_leaves_the_terminal_out_and_embed_is_there_when_asked():
+    assert TERMINAL_ON_IMPORT == []
+    import IPython
+    from IPython import embed
+
+    assert embed is IPython.embed and embed.__module__ == "IPython.terminal.embed"
+    assert "prompt_toolkit" in sys.modules
+    with pytest.raises(AttributeError, match="no_such_name"):
+        IPython.no_such_name  # noqa: B018 - the attribute access is the test
