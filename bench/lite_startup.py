@@ -10,7 +10,10 @@ its channel by `emci lite serve`'s server.
 Theirs: a site built here in build/bench/lite-pyodide/ by JupyterLite's own build from its own
 venv (jupyterlite-core at our pin plus jupyterlite-pyodide-kernel; never our .venv, whose
 sites would all get the Pyodide kernel), with the Pyodide the kernel expects taken from npm
-and served from the site itself: nothing is fetched from outside at run time.
+and served from the site itself: nothing is fetched from outside at run time. It gets the page fix
+that `emci lite build` gives our site (emci/lite_page.py: a call between the page and the
+kernel's worker was lost now and then, with either kernel), so the pages differ in their
+kernels only.
 
 npm's `pyodide` holds the runtime (pyodide.mjs, pyodide.asm.mjs/.wasm, python_stdlib.zip,
 pyodide-lock.json) but no packages. The kernel's worker loads micropip from the lock file, then
@@ -254,6 +257,11 @@ def build_pyodide_site(work: Path = WORK) -> Path:
     got = config["jupyter-config-data"]["litePluginSettings"][PLUGIN]
     if not got.get("pyodideUrl", "").startswith("./static/pyodide/"):
         raise SystemExit(f"the Pyodide site does not use its own Pyodide: {got}")
+    # the page fix `emci lite build` gives our site (its bridge to the kernel's worker, the
+    # same library in the Pyodide kernel): the two pages differ in their kernels only
+    from emci.lite_page import add_page_fixes
+
+    add_page_fixes(site)
     print(f"pyodide site: {site} (pyodide {version}, {PYODIDE_KERNEL_PIN})")
     return site
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, npm_install, run_emci
+from emci.lite_page import FIX_FILE
 
 pytestmark = pytest.mark.e2e
 
@@ -160,6 +161,10 @@ def test_a_notebook_runs_in_chromium(site: Path, e2e_tree: Path):
     assert ".safe_load" in seen["completions"]  # jedi's answer for `yaml.safe_`
     # the kernel came from the site, over our server
     assert "/xeus/env/bin/xpython.wasm" in requests
+    # the page loaded emci's fix of its bridge to the kernel's worker (lite_page), which
+    # otherwise lost a call now and then with this error
+    assert f"/{FIX_FILE}" in requests
+    assert not [p for p in seen["problems"] if "value.then is not a function" in p]
 
     # the install read our channel's index and fetched msgpack from our server
     paths = [path.partition("?")[0] for path in requests]

@@ -10,7 +10,8 @@ at run time (static libraries, C headers, pkg-config and CMake files, pyjs' stan
 runtime), so a page downloads less; it keeps the packages' bytecode, which empack leaves
 out: without it a page compiles every module it imports from source at each start (our
 packages' .pyc are hash-based, as the builds write them, so they hold whatever time the page
-gives an unpacked file). The site names the channel `./channel` (the path
+gives an unpacked file). Each app page of the site loads a fix for the bridge between the page
+and the kernel's worker first (`lite_page`). The site names the channel `./channel` (the path
 `serve_site` serves it under): the page's in-browser installer needs an absolute URL, so the
 server writes its own origin into `empack_env_meta.json` as it sends it, and a site works on
 any host and port.
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from emci.env import AbiPin, create_env
 from emci.errors import EmciError
+from emci.lite_page import add_page_fixes
 
 DEFAULT_SPECS = ("xeus-python",)
 CHANNEL_PATH = "channel"  # the channel's path on the site's origin
@@ -144,6 +146,7 @@ def build_site(
     done = subprocess.run(command, cwd=work / "lite", check=False)
     if done.returncode != 0:
         raise LiteError(f"jupyter lite build failed (exit {done.returncode}); its output is above")
+    add_page_fixes(outdir)
     return found
 
 
