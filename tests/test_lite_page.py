@@ -13,7 +13,7 @@ import pytest
 
 from emci.lite_page import ANCHOR, FIX_FILE, FIX_SCRIPT, LitePageError, add_page_fixes
 
-PAGE = f"<html><head>\n    {ANCHOR} type=\"application/json\">{{}}</script>\n</head></html>\n"
+PAGE = f'<html><head>\n    {ANCHOR} type="application/json">{{}}</script>\n</head></html>\n'
 
 
 def site_of(root: Path, apps=("lab", "notebooks", "repl"), page: str = PAGE) -> Path:
