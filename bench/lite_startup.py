@@ -315,6 +315,9 @@ def main() -> int:
         return 0
     if not args.site or not (args.site / "files" / NOTEBOOK).is_file():
         raise SystemExit(f"--site: build it with `emci lite build SITE --contents {CONTENTS}`")
+    from emci.lite_page import add_page_fixes
+
+    add_page_fixes(args.site)  # a site built before emci gave it the page fix: both alike
     node_modules = ROOT / "build" / "node" / "node_modules"  # as the tests' npm_install
     if not (node_modules / "playwright-core").is_dir():
         run(

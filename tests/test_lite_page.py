@@ -69,11 +69,13 @@ def test_the_fix_gives_an_early_answer_as_a_promise(tmp_path: Path):
         + FIX_SCRIPT
         + "(async () => {\n"
         "  const early = Atomics.waitAsync(cell, 0, 0);\n"
+        "  const zero = Atomics.waitAsync(cell, 0, 1, 0);  // no time to wait: left alone\n"
         "  const late = Atomics.waitAsync(cell, 0, 1, 5000);  // a real wait, then a notify\n"
         "  setTimeout(() => { Atomics.store(cell, 0, 2); Atomics.notify(cell, 0); }, 10);\n"
         "  console.log(JSON.stringify({\n"
         "    plain: [plain.async, typeof plain.value],\n"
         "    early: [early.async, await early.value],\n"
+        "    zero: [zero.async, zero.value],\n"
         "    late: [late.async, await late.value],\n"
         "  }));\n"
         "})();\n"
@@ -82,5 +84,6 @@ def test_the_fix_gives_an_early_answer_as_a_promise(tmp_path: Path):
     assert json.loads(done.stdout) == {
         "plain": [False, "string"],  # what coincident cannot take: no promise
         "early": [True, "not-equal"],
+        "zero": [False, "timed-out"],
         "late": [True, "ok"],
     }

@@ -48,7 +48,7 @@ PAGE_EXCLUDES = (
     # pyjs' own runtime for pages without a kernel; the kernel links pyjs in
     "lib_js/pyjs/pyjs_runtime_browser.*",
     # jedi's type stubs of third-party packages (pywin32, requests, ...: 4300 of jedi's 5700
-    # files; unpacking them took 0.4 s of a page's start): jedi reads an installed package's
+    # files; unpacking them took 0.26 s of a page's start): jedi reads an installed package's
     # own source in their place. Its stubs of the standard library stay.
     "**/site-packages/jedi/third_party/typeshed/stubs/**",
 )
