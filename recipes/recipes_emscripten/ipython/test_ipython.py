@@ -53,6 +53,7 @@ def test_import_leaves_the_terminal_out_and_embed_is_there_when_asked():
     from IPython import embed
 
     assert embed is IPython.embed and embed.__module__ == "IPython.terminal.embed"
+    assert "embed" in dir(IPython) and "InteractiveShell" in dir(IPython)
     assert "prompt_toolkit" in sys.modules
     with pytest.raises(AttributeError, match="no_such_name"):
         IPython.no_such_name  # noqa: B018 - the attribute access is the test
