@@ -102,7 +102,9 @@ const CELL_TIMEOUT = 240000;
     //    has just replaced is dropped ("Trying to send message on removed socket" in the
     //    page's log; it says so for any answer, not only a cell's);
     //  - the worker bridge it uses (coincident) throws "...value.then is not a function" when
-    //    the worker answers before the page waits for it, and that message is lost;
+    //    the worker answers before the page waits for it, and that message is lost (a site
+    //    of `emci lite build` loads emci-page-fixes.js, which mends this: ci/emci/lite_page.py;
+    //    the sign stays watched for pages without it);
     //  - and the first request is sometimes lost without a word (seen with the Pyodide
     //    kernel: an answer at once when sent again 45 s later).
     // So it is sent again at once on either sign and every 15 s without an answer; after
