@@ -3,12 +3,18 @@
 // completions after the last cell's text, and prints what the page rendered as one JSON line:
 //   {"cells": [{"text": ..., "html": [...]}...], "completions": [...], "pageMs": N,
 //    "firstOutputMs": N, "resent": N, "signs": [...], "bytes": N, "routed": [...],
-//    "problems": [...]}
+//    "problems": [...], "firstVisit": BOOL}
 // (pageMs: from opening the page to the notebook's cells shown, the kernel starting; both
-// times count from the first load, the service worker's reload included; resent: how many
-// times the first cell was sent again; signs: of a lost message after it ran)
-// Usage: node lite_notebook_check.js URL SCREENSHOT_DIR CELLS [COMPLETE_CODE]
+// times count from opening the page, the service worker's reload included when there is
+// one; resent: how many times the first cell was sent again; signs: of a lost message after
+// it ran)
+// Usage: node lite_notebook_check.js [--first-visit] URL SCREENSHOT_DIR CELLS [COMPLETE_CODE]
 // (CELLS: how many cells the notebook has; the page attaches them one by one when idle)
+// The page is loaded again once JupyterLite's service worker is registered, as a person's
+// next visit would be (the service worker in control from the start), unless
+// --first-visit: then the notebook runs in the page as first opened
+// (a cross-origin isolated page's kernels do not wait for the service worker: they reach the
+// notebook's files and stdin through shared memory; it takes control of the page once active)
 //
 // The page asks one host this machine cannot reach: the conda-to-PyPI name mapping that
 // mambajs (the page's installer) fetches from GitHub before it installs. That request alone
@@ -18,7 +24,9 @@ const { chromium } = require("playwright-core");
 const CELL_TIMEOUT = 240000;
 
 (async () => {
-  const [url, shots, cellsArg, complete] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const firstVisit = args.includes("--first-visit");
+  const [url, shots, cellsArg, complete] = args.filter((a) => a !== "--first-visit");
   const count = Number(cellsArg);
   if (!(Number.isInteger(count) && count > 0)) {
     throw new Error(`CELLS must be a number of cells, not ${cellsArg}`);
@@ -69,11 +77,12 @@ const CELL_TIMEOUT = 240000;
     try {
     const start = Date.now();
     await page.goto(url);
-    // JupyterLite's service worker (the kernel's view of the notebook's files) controls a
-    // page from its next load: the page is loaded again once it is registered, as a person's
-    // second visit would be
-    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
-    await page.reload();
+    if (!firstVisit) {
+      // JupyterLite's service worker controls a page from its next load: the page is
+      // loaded again once it is registered, as a person's next visit would be
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+      await page.reload();
+    }
     // the notebook attaches its cells' nodes when the page is idle, not all at once: the
     // cells are counted and read by position, so wait for all of them (n: at least n)
     const attached = (n) => page.waitForFunction(
@@ -187,6 +196,7 @@ const CELL_TIMEOUT = 240000;
     }
     console.log(JSON.stringify({
       cells, completions, pageMs, firstOutputMs, resent, signs, bytes, routed, problems,
+      firstVisit,
     }));
     } catch (error) { await failing(error); }
   } finally {

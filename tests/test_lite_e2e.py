@@ -84,7 +84,7 @@ def site(e2e_tree: Path, tmp_path_factory) -> Path:
     return outdir
 
 
-def run_notebook(site: Path, channel: Path, shots: Path) -> tuple[dict, list[str]]:
+def run_notebook(site: Path, channel: Path, shots: Path, visit: str) -> tuple[dict, list[str]]:
     from emci.lite import make_site_server
 
     node_modules = npm_install(REPO_ROOT / "build" / "node", "playwright-core@1")
@@ -96,6 +96,7 @@ def run_notebook(site: Path, channel: Path, shots: Path) -> tuple[dict, list[str
             [
                 "node",
                 str(Path(__file__).parent / "lite_notebook_check.js"),
+                *(["--first-visit"] if visit == "first" else []),
                 url,
                 str(shots),
                 str(len(CELLS)),
@@ -146,10 +147,16 @@ def test_the_site_holds_our_kernel_and_environment(site: Path):
     assert [k["kernel"] for k in kernels] == ["xpython"]
 
 
-def test_a_notebook_runs_in_chromium(site: Path, e2e_tree: Path):
+# first: the notebook runs in the page as first opened (the page is cross-origin isolated:
+# the kernel reaches the notebook's files through shared memory and does not wait for
+# JupyterLite's service worker); next: the page loaded again once the service worker is
+# registered, as on a person's next visit
+@pytest.mark.parametrize("visit", ["first", "next"])
+def test_a_notebook_runs_in_chromium(site: Path, e2e_tree: Path, visit: str):
     shots = REPO_ROOT / "build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    seen, requests = run_notebook(site, e2e_tree / "output", shots)
+    seen, requests = run_notebook(site, e2e_tree / "output", shots, visit)
+    assert seen["firstVisit"] is (visit == "first")
 
     # the cells of the notebook, then the empty one Shift+Enter adds after the last
     outputs = [cell["text"] for cell in seen["cells"]]
