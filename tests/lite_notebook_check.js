@@ -78,8 +78,8 @@ const CELL_TIMEOUT = 240000;
     const start = Date.now();
     await page.goto(url);
     if (!firstVisit) {
-      // JupyterLite's service worker controls a page from its next load: the page is
-      // loaded again once it is registered, as a person's next visit would be
+      // loaded again once JupyterLite's service worker is registered, as a person's next
+      // visit would be: the service worker in control from the start
       await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
       await page.reload();
     }
