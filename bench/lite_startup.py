@@ -26,12 +26,12 @@ checks them); comm is given to the site's piplite index (--piplite-wheels); PyPI
 Each run is a fresh Chromium (cold cache) driven by tests/lite_notebook_check.js, timed from
 opening the page to the first cell's output, the notebook run in the page as first opened (a
 person's first visit; both sites are cross-origin isolated, so neither kernel waits for
-JupyterLite's service worker). --reload times what the Chromium test does instead: the page
-loaded again once the service worker is registered, the reload counted in. Prints both
-medians, their ratio and the bytes each page received. It also splits each time at the moment
-the notebook's cells are shown (JupyterLite's own frontend loaded, the same for both sites;
-the kernel starts then) and gives the ratio of the rest, the kernel's start to the first
-output.
+JupyterLite's service worker). --reload times a next visit instead (the Chromium test runs
+both): the page loaded again once the service worker is registered, the reload counted in.
+Prints both medians, their ratio and the bytes each page received. It also splits each time
+at the moment the notebook's cells are shown (JupyterLite's own frontend loaded, the same for
+both sites; the kernel starts then) and gives the ratio of the rest, the kernel's start to
+the first output.
 """
 
 from __future__ import annotations
@@ -318,8 +318,8 @@ def main() -> int:
     parser.add_argument(
         "--reload",
         action="store_true",
-        help="load each page again once its service worker is registered (a next visit, as "
-        "the Chromium test does) and count the reload in; default: the first visit",
+        help="load each page again once its service worker is registered (a next visit, the "
+        "second of the Chromium test's two) and count the reload in; default: the first visit",
     )
     args = parser.parse_args()
     write_contents(CONTENTS, "xpython", "Python 3.11 (XPython)")
